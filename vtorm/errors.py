@@ -1,0 +1,191 @@
+"""The exception hierarchy.
+
+Every exception vtorm raises derives from :class:`VtormError`. Errors the server
+reports in its envelope are :class:`VtigerError` subclasses chosen by the
+server's error code; problems below the envelope (a dropped connection, an
+HTML page instead of JSON) are :class:`TransportError` / :class:`ProtocolError`;
+mistakes found on the client before anything is sent are :class:`FieldError`
+and :class:`ValidationError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+
+class VtormError(Exception):
+    """Base class of every error raised by vtorm."""
+
+
+class VtigerError(VtormError):
+    """An error the server reported in its ``{"success": false}`` envelope.
+
+    ``code`` is the server's code as a string (the integer code ``0`` of a
+    duplicate-detection rule becomes ``"0"``), ``message`` its text, and
+    ``operation`` the web-service operation that failed.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, code: str, message: str, operation: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.operation = operation
+        where = f" during {operation}" if operation else ""
+        super().__init__(f"{code}: {message}{where}")
+
+    @staticmethod
+    def from_envelope(error: Any, operation: str | None = None) -> VtigerError:
+        """Build the most specific subclass for the ``error`` object of an envelope."""
+        if not isinstance(error, dict):
+            return VtigerError("UNKNOWN_ERROR", repr(error)[:200], operation)
+        raw_code = error.get("code")
+        code = str(raw_code) if raw_code is not None else "UNKNOWN_ERROR"
+        message = str(error.get("message") or "")
+        return _class_for_code(code)(code, message, operation)
+
+
+class AuthenticationError(VtigerError):
+    """The login handshake was refused: wrong user, wrong access key, stale token."""
+
+    codes = frozenset(
+        {
+            "INVALID_AUTH_TOKEN",
+            "INVALID_USER_CREDENTIALS",
+            "ACCESSKEY_UNDEFINED",
+            "AUTHENTICATION_FAILURE",
+        }
+    )
+
+
+class SessionError(VtigerError):
+    """The session is missing, invalid or expired; the client renews it once by itself."""
+
+    codes = frozenset(
+        {"INVALID_SESSIONID", "AUTHENTICATION_REQUIRED", "SESSION_EXPIRED", "SESSION_LEFT_IDLE"}
+    )
+
+
+class AccessDeniedError(VtigerError):
+    """``ACCESS_DENIED``: also what a deleted or unknown record id gets."""
+
+    codes = frozenset({"ACCESS_DENIED"})
+
+
+class RecordNotFoundError(VtigerError):
+    """``RECORD_NOT_FOUND``."""
+
+    codes = frozenset({"RECORD_NOT_FOUND"})
+
+
+class MandatoryFieldError(VtigerError):
+    """``MANDATORY_FIELDS_MISSING``: a mandatory field has no value."""
+
+    codes = frozenset({"MANDATORY_FIELDS_MISSING"})
+
+
+class QuerySyntaxError(VtigerError):
+    """``QUERY_SYNTAX_ERROR``: the server's parser refused a statement."""
+
+    codes = frozenset({"QUERY_SYNTAX_ERROR"})
+
+
+class InvalidIdError(VtigerError):
+    """``INVALID_ID_ATTRIBUTE``: a malformed id, or one of another module."""
+
+    codes = frozenset({"INVALID_ID_ATTRIBUTE"})
+
+
+class ReferenceInvalidError(VtigerError):
+    """``REFERENCE_INVALID``: a reference to a module the field does not allow."""
+
+    codes = frozenset({"REFERENCE_INVALID"})
+
+
+class DuplicateError(VtigerError):
+    """A duplicate-prevention rule refused the record (the server's integer code ``0``)."""
+
+    codes = frozenset({"0", "DUPLICATE_RECORD", "DUPLICATES_FOUND"})
+
+
+_SUBCLASSES: tuple[type[VtigerError], ...] = (
+    AuthenticationError,
+    SessionError,
+    AccessDeniedError,
+    RecordNotFoundError,
+    MandatoryFieldError,
+    QuerySyntaxError,
+    InvalidIdError,
+    ReferenceInvalidError,
+    DuplicateError,
+)
+_BY_CODE: dict[str, type[VtigerError]] = {
+    code: cls for cls in _SUBCLASSES for code in cls.codes
+}
+
+
+def _class_for_code(code: str) -> type[VtigerError]:
+    return _BY_CODE.get(code, VtigerError)
+
+
+class TransportError(VtormError):
+    """The request failed below the protocol: connection refused, dropped, timed out.
+
+    ``sent`` tells whether the request may have reached the server. When it may
+    have, and the operation is not safe to repeat (create, convertlead,
+    add_related), the outcome is unknown and vtorm does not send it again.
+    """
+
+    def __init__(self, message: str, *, operation: str | None = None, sent: bool = True) -> None:
+        self.operation = operation
+        self.sent = sent
+        super().__init__(message)
+
+
+class ProtocolError(VtormError):
+    """The server answered something that is not the JSON envelope.
+
+    ``status`` is the HTTP status and ``excerpt`` the first characters of the body
+    (an HTML error page, ``Sorry! Attempt to access restricted file.``, nothing).
+    """
+
+    def __init__(self, message: str, *, status: int, excerpt: str, operation: str | None = None):
+        self.status = status
+        self.excerpt = excerpt
+        self.operation = operation
+        super().__init__(f"{message} (HTTP {status}, body: {excerpt!r})")
+
+
+class FieldError(VtormError, AttributeError):
+    """An unknown field or lookup, found before any request was sent."""
+
+
+class ValidationError(VtormError, ValueError):
+    """A value that cannot be converted to what the server expects, found before sending."""
+
+
+class ConflictError(VtormError):
+    """The record changed on the server since it was loaded (optimistic check)."""
+
+
+class ObjectDoesNotExist(VtormError):
+    """Base of every model's ``DoesNotExist``."""
+
+
+class MultipleObjectsReturned(VtormError):
+    """Base of every model's ``MultipleObjectsReturned``."""
+
+
+class FlushError(VtormError):
+    """Some objects of a commit failed; ``failures`` holds one entry per failed object.
+
+    Each entry is ``(obj, exception)``. The failed objects stay dirty, so the same
+    commit can be retried; everything else was committed.
+    """
+
+    def __init__(self, failures: Sequence[tuple[Any, BaseException]]) -> None:
+        self.failures = list(failures)
+        lines = [f"{len(self.failures)} object(s) failed to commit:"]
+        lines += [f"  {obj!r}: {exc}" for obj, exc in self.failures]
+        super().__init__("\n".join(lines))

@@ -1,1 +1,40 @@
-"""pytest fixtures that give each test a fresh embedded CRM."""
+"""pytest fixtures that give each test a fresh embedded CRM.
+
+Installing vtorm registers this plugin: ``vtiger_emulator`` is a started
+:class:`~vtorm.testing.Emulator` (stopped after the test) and
+``vtiger_client`` a ``vtorm.Client`` logged in to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from vtorm.testing.emulator import Emulator
+
+
+@pytest.fixture
+def vtiger_emulator() -> Iterator[Emulator]:
+    """A fresh, started emulator for one test (empty but for its users and groups)."""
+    crm = Emulator()
+    crm.start()
+    try:
+        yield crm
+    finally:
+        crm.stop()
+
+
+@pytest.fixture
+def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Any]:
+    """A ``vtorm.Client`` for the test's emulator."""
+    from vtorm.client import Client
+
+    client = Client(vtiger_emulator.url, vtiger_emulator.username, vtiger_emulator.access_key)
+    try:
+        yield client
+    finally:
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()

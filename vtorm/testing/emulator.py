@@ -1,0 +1,192 @@
+"""``Emulator``: a Vtiger-compatible CRM on 127.0.0.1 for tests and offline work."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from vtorm.testing.schema import ModuleSchema, load_schemas
+from vtorm.testing.server import WebServiceServer
+from vtorm.testing.state import CrmState
+
+__all__ = ["Emulator"]
+
+# Schemas parsed once per process: a fresh emulator per test stays cheap.
+_SCHEMAS: dict[str | None, dict[str, ModuleSchema]] = {}
+_SCHEMAS_LOCK = threading.Lock()
+
+
+def cached_schemas(directory: str | Path | None = None) -> dict[str, ModuleSchema]:
+    """The schemas of ``directory`` (the stock modules by default), read once per process."""
+    key = str(Path(directory).resolve()) if directory is not None else None
+    with _SCHEMAS_LOCK:
+        found = _SCHEMAS.get(key)
+        if found is None:
+            found = _SCHEMAS[key] = load_schemas(directory)
+        return found
+
+
+def _quirks(value: str | None) -> str | None:
+    if value is None or value.lower() in ("none", ""):
+        return None
+    if value != "8.4":
+        raise ValueError(f"quirks must be '8.4' or None, not {value!r}")
+    return value
+
+
+class Emulator:
+    """A real HTTP server answering ``/webservice.php`` like a stock Vtiger 8.4.
+
+    Use it as a context manager (or call :meth:`start` / :meth:`stop`)::
+
+        with Emulator() as crm:
+            client = vtorm.Client(crm.url, crm.username, crm.access_key)
+
+    ``port=0`` picks a free port; ``schema_dir`` emulates the modules of a
+    describe dump; ``db_path`` keeps the data in a SQLite file; ``demo``
+    seeds demo data; ``quirks="8.4"`` reproduces stock 8.4 on PHP 8 and
+    ``None`` the designed behaviour; ``access_key`` defaults to a random one.
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        schema_dir: str | Path | None = None,
+        db_path: str | Path | None = None,
+        demo: bool = False,
+        quirks: str | None = "8.4",
+        username: str = "admin",
+        access_key: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.demo = demo
+        self.quirks = _quirks(quirks)
+        self.state = CrmState(
+            cached_schemas(schema_dir),
+            db_path=str(db_path) if db_path is not None else None,
+            quirks=self.quirks,
+            username=username,
+            access_key=access_key,
+        )
+        self._server: WebServiceServer | None = None
+        self._thread: threading.Thread | None = None
+        self._seeded = False
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"<Emulator {where} user={self.username!r}>"
+
+    # -- credentials ------------------------------------------------------------------
+
+    @property
+    def username(self) -> str:
+        """The administrator's user name."""
+        return self.state.admin.user_name
+
+    @property
+    def access_key(self) -> str:
+        """The administrator's access key."""
+        return self.state.admin.access_key
+
+    @property
+    def url(self) -> str:
+        """The endpoint, ``http://<host>:<port>/webservice.php``."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return f"http://{self.host}:{self.port}/webservice.php"
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Start serving in a background thread; returns self."""
+        if self._server is not None:
+            return self
+        if self.demo and not self._seeded:
+            demo: Any = importlib.import_module("vtorm.testing.demo")
+            demo.seed(self.state)
+            self._seeded = True
+        server = WebServiceServer((self.host, self.port), self.state)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"vtorm-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (``vtorm serve``)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        finally:
+            self.stop()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- observation and faults -------------------------------------------------------
+
+    def _running(self) -> WebServiceServer:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return self._server
+
+    @property
+    def calls(self) -> list[tuple[str, dict[str, str]]]:
+        """The ``(operation, params)`` received, in order; secrets left out."""
+        return self._running().calls
+
+    def expire_sessions(self) -> None:
+        """Kill every live session: the next call of each answers ``INVALID_SESSIONID``."""
+        self.state.expire_sessions()
+
+    def inject(
+        self,
+        kind: str,
+        operation: str | None = None,
+        times: int | None = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next matching requests misbehave.
+
+        ``kind``: ``drop``, ``drop_after``, ``http500``, ``html``, ``notice`` or
+        ``delay`` (answer after ``delay`` seconds). ``operation=None`` matches
+        any operation; ``times=None`` every matching request from now on.
+        """
+        self._running().faults.add(kind, operation, times, delay)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self._running().faults.clear()

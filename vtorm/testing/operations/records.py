@@ -1,0 +1,275 @@
+"""listtypes, describe, create, retrieve, update, revise and delete."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from vtorm.testing.operations.base import (
+    DENIED,
+    Context,
+    Fatal,
+    PlainText,
+    RawJson,
+    WsError,
+    access_denied,
+    internal_error,
+    invalid_id,
+    operation,
+)
+from vtorm.testing.schema import FieldSchema, ModuleSchema
+from vtorm.testing.values import NUMERIC_TYPES, coerce, format_decimal, parse_element, zero
+
+RESTRICTED = "Sorry! Attempt to access restricted file."
+
+# Prefix of each module's record number ("CON1"), as a stock install numbers them.
+NUMBER_PREFIXES: dict[str, str] = {
+    "Accounts": "ACC",
+    "Assets": "ASSET",
+    "Campaigns": "CAM",
+    "Contacts": "CON",
+    "Documents": "DOC",
+    "Faq": "FAQ",
+    "HelpDesk": "TT",
+    "Invoice": "INV",
+    "Leads": "LEA",
+    "Potentials": "POT",
+    "PriceBooks": "PB",
+    "Products": "PRO",
+    "Project": "PROJ",
+    "ProjectMilestone": "PM",
+    "ProjectTask": "PT",
+    "PurchaseOrder": "PO",
+    "Quotes": "QUO",
+    "SalesOrder": "SO",
+    "ServiceContracts": "SERCON",
+    "Services": "SER",
+    "Vendors": "VEN",
+}
+
+# Fields the server fills on create with a fixed value when they were not sent.
+_FIXED_DEFAULTS: dict[str, str] = {"source": "WEBSERVICE", "folderid": "22x1"}
+
+# id(schemas) -> (schemas, listtypes result, {module: describe JSON text}); the
+# schemas are parsed once per process, so this is computed once too.
+_CACHE: dict[int, tuple[Mapping[str, ModuleSchema], dict[str, Any], dict[str, str]]] = {}
+
+
+def _cached(schemas: Mapping[str, ModuleSchema]) -> tuple[dict[str, Any], dict[str, str]]:
+    found = _CACHE.get(id(schemas))
+    if found is None or found[0] is not schemas:
+        information = {
+            name: {"isEntity": s.is_entity, "label": s.label, "singular": s.singular}
+            for name, s in schemas.items()
+        }
+        listtypes = {"types": list(schemas), "information": information}
+        describes = {
+            name: json.dumps(s.describe, ensure_ascii=False, separators=(",", ":"))
+            for name, s in schemas.items()
+        }
+        found = (schemas, listtypes, describes)
+        _CACHE[id(schemas)] = found
+    return found[1], found[2]
+
+
+def _number_field(schema: ModuleSchema) -> FieldSchema | None:
+    for field in schema.fields.values():
+        if field.name.endswith("_no") and not field.editable and field.type == "string":
+            return field
+    return None
+
+
+def _module(ctx: Context, name: str | None) -> ModuleSchema:
+    schema = ctx.crm.schemas.get(name or "")
+    if schema is None:
+        raise access_denied()
+    return schema
+
+
+def _element(params: Mapping[str, str]) -> Any:
+    return parse_element(params.get("element"))
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _check_mandatory(schema: ModuleSchema, element: Mapping[str, Any], *, partial: bool) -> None:
+    for field in schema.fields.values():
+        if not field.mandatory or not field.editable or field.name == "id":
+            continue
+        if partial and field.name not in element:
+            continue
+        if _blank(element.get(field.name)):
+            raise WsError("MANDATORY_FIELDS_MISSING", f"{field.name} does not have a value")
+
+
+def _coerce_all(
+    ctx: Context, schema: ModuleSchema, element: Mapping[str, Any], *, mode: str
+) -> dict[str, Any]:
+    """Wire values to store for the editable fields sent; unknown and read-only ones dropped."""
+    prefixes = ctx.crm.store.prefixes
+    values: dict[str, Any] = {}
+    for name, raw in element.items():
+        field = schema.fields.get(name)
+        if field is None or not field.editable or name == "id":
+            continue
+        if field.type == "reference" and _blank(raw) and mode == "update":
+            # update cannot clear a reference: an empty one is dropped.
+            continue
+        value = coerce(field, raw, prefixes)
+        if field.type == "owner" and (value is None or not ctx.crm.owner_exists(value)):
+            raise PlainText(RESTRICTED)
+        values[name] = value
+    return values
+
+
+def _user_id(ctx: Context) -> str | None:
+    return ctx.user.wsid if ctx.user is not None else None
+
+
+def _retrieved(ctx: Context, module: str, crmid: int) -> dict[str, Any]:
+    row = ctx.crm.store.fetch(module, crmid)
+    if row is None:
+        raise access_denied()
+    return ctx.crm.store.render(module, row, retrieve=True)
+
+
+@operation("listtypes", method="GET")
+def listtypes(ctx: Context, params: Mapping[str, str]) -> Any:
+    """Every module the user may use, optionally only those with fields of given types."""
+    result, _ = _cached(ctx.crm.schemas)
+    wanted = params.get("fieldTypeList")
+    if wanted is None or wanted == "":
+        return result
+    try:
+        types = json.loads(wanted)
+    except ValueError:
+        raise internal_error() from None
+    if not isinstance(types, list):
+        types = [types]
+    kinds = {str(t) for t in types}
+    names = [
+        name
+        for name, schema in ctx.crm.schemas.items()
+        if any(f.type in kinds for f in schema.fields.values())
+    ]
+    info = result["information"]
+    # PHP's json_encode of an empty array is [] even where an object is meant.
+    return {"types": names, "information": {n: info[n] for n in names} if names else []}
+
+
+@operation("describe", method="GET")
+def describe(ctx: Context, params: Mapping[str, str]) -> Any:
+    """The module's describe result, exactly as the schema dump holds it."""
+    name = params.get("elementType") or ""
+    _, describes = _cached(ctx.crm.schemas)
+    text = describes.get(name)
+    if text is None:
+        raise access_denied(f"{DENIED} for name : {name}")
+    return RawJson(text)
+
+
+@operation("create", method="POST")
+def create(ctx: Context, params: Mapping[str, str]) -> Any:
+    """Create a record; answers it as retrieve would."""
+    schema = _module(ctx, params.get("elementType"))
+    if params.get("element") is None:
+        raise Fatal("create without element")
+    element = _element(params)
+    if not isinstance(element, dict):
+        raise internal_error()
+    _check_mandatory(schema, element, partial=False)
+    store = ctx.crm.store
+    if not store.layouts[schema.name].entity:
+        raise access_denied()
+    values = _coerce_all(ctx, schema, element, mode="create")
+    _fill_defaults(ctx, schema, values)
+    crmid = store.insert(schema.name, values, _user_id(ctx))
+    return _retrieved(ctx, schema.name, crmid)
+
+
+def _fill_defaults(ctx: Context, schema: ModuleSchema, values: dict[str, Any]) -> None:
+    """What the server computes on create for fields that were not sent."""
+    for field in schema.fields.values():
+        name = field.name
+        if values.get(name) is not None or name == "id":
+            continue
+        if name in _FIXED_DEFAULTS:
+            values[name] = _FIXED_DEFAULTS[name]
+        elif field.type == "boolean":
+            values[name] = "0"
+        elif field.type in NUMERIC_TYPES and field.editable:
+            values[name] = zero(field)
+        elif name == "creator" and field.type == "reference":
+            values[name] = _user_id(ctx)
+    numbered = _number_field(schema)
+    if numbered is not None:
+        prefix = NUMBER_PREFIXES.get(schema.name, schema.name[:3].upper())
+        values[numbered.name] = f"{prefix}{ctx.crm.store.next_number(schema.name)}"
+    _forecast(schema, values)
+
+
+def _forecast(schema: ModuleSchema, values: dict[str, Any]) -> None:
+    if "forecast_amount" not in schema.fields:
+        return
+    amount = Decimal(values.get("amount") or 0)
+    probability = Decimal(values.get("probability") or 0)
+    values["forecast_amount"] = format_decimal(amount * probability / 100, 8)
+
+
+@operation("retrieve", method="GET")
+def retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
+    """One record by id."""
+    module, _, row = ctx.crm.store.locate(params.get("id"))
+    return ctx.crm.store.render(module, row, retrieve=True)
+
+
+def _target(ctx: Context, element: Any) -> tuple[ModuleSchema, int]:
+    if not isinstance(element, dict) or not element.get("id"):
+        raise invalid_id()
+    module, crmid, _ = ctx.crm.store.locate(str(element["id"]))
+    if not ctx.crm.store.layouts[module].entity:
+        raise access_denied()
+    return ctx.crm.schemas[module], crmid
+
+
+@operation("update", method="POST")
+def update(ctx: Context, params: Mapping[str, str]) -> Any:
+    """Replace a record: every mandatory field must be sent; fields not sent keep their values."""
+    element = _element(params)
+    schema, crmid = _target(ctx, element)
+    _check_mandatory(schema, element, partial=False)
+    values = _coerce_all(ctx, schema, element, mode="update")
+    ctx.crm.store.update(schema.name, crmid, values, _user_id(ctx))
+    return _retrieved(ctx, schema.name, crmid)
+
+
+@operation("revise", method="POST")
+def revise(ctx: Context, params: Mapping[str, str]) -> Any:
+    """Change only the fields sent; ``""`` or null clears a reference."""
+    element = _element(params)
+    schema, crmid = _target(ctx, element)
+    _check_mandatory(schema, element, partial=True)
+    values = _coerce_all(ctx, schema, element, mode="revise")
+    ctx.crm.store.update(schema.name, crmid, values, _user_id(ctx))
+    return _retrieved(ctx, schema.name, crmid)
+
+
+@operation("delete", method="POST")
+def delete(ctx: Context, params: Mapping[str, str]) -> Any:
+    """Delete a record. Deleting a user deactivates it, as the real server does."""
+    store = ctx.crm.store
+    module, crmid, _ = store.locate(params.get("id"))
+    if module == "Users":
+        user = ctx.crm.users.get(crmid)
+        if user is not None:
+            user.active = False
+            store.update("Users", crmid, {"status": "Inactive"}, None)
+        return {"status": "successful"}
+    if not store.layouts[module].entity:
+        raise access_denied()
+    store.delete(crmid)
+    return {"status": "successful"}

@@ -1,0 +1,271 @@
+"""The HTTP side of the emulator: ``/webservice.php`` read and answered as PHP would.
+
+Parameters of a GET-type operation are read from the query string only, those
+of a POST-type operation from the form body only; ``operation`` and
+``sessionName`` from either (PHP's ``$_REQUEST``). Answers are the JSON
+envelope (HTTP 200 even for errors), an empty HTTP 500 for what is a PHP fatal
+error on the real server, or plain text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+from vtorm.testing.faults import Fault, FaultPlan
+from vtorm.testing.operations import load
+from vtorm.testing.operations.base import (
+    Context,
+    Fatal,
+    PlainText,
+    RawJson,
+    WsError,
+    internal_error,
+)
+from vtorm.testing.state import CrmState
+
+__all__ = ["WebServiceServer", "encode"]
+
+log = logging.getLogger("vtorm.testing")
+
+# Parameters never recorded in ``calls``: they are secrets.
+_SECRET_PARAMS = frozenset({"sessionName", "accessKey", "operation"})
+_SESSIONLESS_CHECKED = frozenset({"getchallenge", "login"})
+
+_JSON = "application/json"
+_HTML = "text/html; charset=UTF-8"
+_NOTICE = (
+    b"<br />\n<b>Notice</b>:  Undefined index: HTTP_REFERER in"
+    b" <b>/var/www/html/include/Webservices/Utils.php</b> on line <b>1042</b><br />\n"
+)
+_HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Vtiger CRM</title></head>\n<body>"
+    b"<h1>Service Temporarily Unavailable</h1><p>The server is under maintenance."
+    b" Please try again later.</p></body></html>\n"
+)
+_STATUS = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}
+
+
+def encode(value: Any) -> str:
+    """JSON text as the recorded server writes it: compact, UTF-8 kept, ``/`` unescaped."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _success(result: Any) -> bytes:
+    text = result.text if isinstance(result, RawJson) else encode(result)
+    return ('{"success":true,"result":' + text + "}").encode("utf-8")
+
+
+def _failure(error: WsError) -> bytes:
+    # The recorded server puts the message before the code.
+    body = {"success": False, "error": {"message": error.message, "code": error.code}}
+    return encode(body).encode("utf-8")
+
+
+class _Answer:
+    __slots__ = ("body", "content_type", "status")
+
+    def __init__(self, status: int, content_type: str, body: bytes) -> None:
+        self.status = status
+        self.content_type = content_type
+        self.body = body
+
+
+_FATAL = _Answer(500, _HTML, b"")
+
+
+class WebServiceServer(ThreadingHTTPServer):
+    """A threaded HTTP/1.1 server answering one emulated CRM."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], crm: CrmState) -> None:
+        self.crm = crm
+        self.faults = FaultPlan()
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.operations = load()
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def close_connections(self) -> None:
+        """Shut every open keep-alive connection (the server is stopping)."""
+        with self.connections_lock:
+            sockets = list(self.connections)
+            self.connections.clear()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    # -- one request --------------------------------------------------------
+
+    def answer(
+        self,
+        method: str,
+        query: dict[str, str],
+        form: dict[str, str],
+        files: Mapping[str, tuple[str, str, bytes]],
+    ) -> tuple[_Answer | None, Fault | None]:
+        """The answer to one request (None: close without answering) and the fault it met."""
+        request = {**query, **form}
+        name = request.get("operation")
+        self.calls.append(
+            ((name or "").lower(), {k: v for k, v in request.items() if k not in _SECRET_PARAMS})
+        )
+        fault = self.faults.take(name)
+        if fault is not None:
+            if fault.kind == "drop":
+                return None, fault
+            if fault.kind == "http500":
+                return _FATAL, fault
+            if fault.kind == "html":
+                return _Answer(200, _HTML, _HTML_PAGE), fault
+            if fault.kind == "delay":
+                time.sleep(fault.delay)
+        answer = self._dispatch(method, name, request, query, form, files)
+        if fault is not None:
+            if fault.kind == "drop_after":
+                return None, fault
+            if fault.kind == "notice" and answer.content_type == _JSON:
+                answer = _Answer(answer.status, answer.content_type, _NOTICE + answer.body)
+        return answer, fault
+
+    def _dispatch(
+        self,
+        method: str,
+        name: str | None,
+        request: dict[str, str],
+        query: dict[str, str],
+        form: dict[str, str],
+        files: Mapping[str, tuple[str, str, bytes]],
+    ) -> _Answer:
+        op = self.operations.get(name.lower()) if name else None
+        if op is None or request.get("format", "json") != "json":
+            return _FATAL
+        crm = self.crm
+        session_name = request.get("sessionName")
+        given = session_name not in (None, "", "null")
+        user = None
+        try:
+            if op.session:
+                if not given:
+                    raise WsError("AUTHENTICATION_REQUIRED", "Authencation required")
+                session = crm.session(session_name or "")
+                if session is None:
+                    raise WsError("INVALID_SESSIONID", "Session Identifier provided is Invalid")
+                user = crm.users.get(session.user_id)
+            elif (
+                given
+                and op.name.lower() in _SESSIONLESS_CHECKED
+                and crm.session(session_name or "") is None
+            ):
+                # A stale sessionName makes even getchallenge and login fail.
+                raise WsError("INVALID_SESSIONID", "Session Identifier provided is Invalid")
+            params = query if op.method == "GET" else form
+            ctx = Context(crm, user, session_name if given else None, method, files)
+            result = op.handler(ctx, params)
+        except WsError as error:
+            return _Answer(200, _JSON, _failure(error))
+        except Fatal:
+            return _FATAL
+        except PlainText as text:
+            return _Answer(200, _HTML, str(text).encode("utf-8"))
+        except Exception:
+            log.exception("operation %s failed", name)
+            return _Answer(200, _JSON, _failure(internal_error()))
+        return _Answer(200, _JSON, _success(result))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Apache"
+    sys_version = ""
+    server: WebServiceServer
+
+    def setup(self) -> None:
+        super().setup()
+        # One write per answer and no Nagle delay: keep-alive round trips stay sub-millisecond.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        path, _, query_text = self.path.partition("?")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if not path.endswith("/webservice.php"):
+            self._send(_Answer(404, _HTML, b"<h1>Not Found</h1>"))
+            return
+        query = dict(parse_qsl(query_text, keep_blank_values=True))
+        form: dict[str, str] = {}
+        files: dict[str, tuple[str, str, bytes]] = {}
+        if method == "POST" and body:
+            kind = self.headers.get("Content-Type") or ""
+            if kind.startswith("application/x-www-form-urlencoded"):
+                form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            elif kind.startswith("multipart/form-data"):
+                form, files = _multipart(kind, body)
+        answer, _ = self.server.answer(method, query, form, files)
+        if answer is None:
+            self.close_connection = True
+            return
+        self._send(answer)
+
+    def _send(self, answer: _Answer) -> None:
+        head = (
+            f"HTTP/1.1 {answer.status} {_STATUS.get(answer.status, 'OK')}\r\n"
+            f"Server: Apache\r\nContent-Type: {answer.content_type}\r\n"
+            f"Content-Length: {len(answer.body)}\r\n"
+        )
+        if self.close_connection:
+            head += "Connection: close\r\n"
+        self.wfile.write(head.encode("latin-1") + b"\r\n" + answer.body)
+
+
+def _multipart(
+    content_type: str, body: bytes
+) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """Form fields and files of a multipart/form-data body (PHP's $_POST and $_FILES)."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    form: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, part.get_content_type(), data)
+        else:
+            form[name] = data.decode("utf-8", "replace")
+    return form, files

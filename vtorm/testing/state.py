@@ -1,0 +1,316 @@
+"""The emulated CRM's state besides records: users, groups, challenge tokens, sessions, clock."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vtorm.testing.schema import ModuleSchema
+from vtorm.testing.store import Store
+
+__all__ = ["TOKEN_LIFETIME", "CrmState", "Session", "User"]
+
+TOKEN_LIFETIME = 300
+API_VERSION = "0.22"
+VTIGER_VERSION = "8.4.0"
+
+
+@dataclass
+class User:
+    """A CRM user who can log in (``19x<id>``)."""
+
+    id: int
+    user_name: str
+    access_key: str = field(repr=False)
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    is_admin: bool = False
+    active: bool = True
+
+    @property
+    def wsid(self) -> str:
+        """The user's web-service id."""
+        return f"19x{self.id}"
+
+
+@dataclass
+class Session:
+    """A live web-service session."""
+
+    name: str
+    user_id: int
+    created: float
+    last_used: float
+
+
+# The stock groups of a default install, numbered in the users' sequence.
+GROUPS: tuple[tuple[int, str, str], ...] = (
+    (2, "Team Selling", "Group Related to Sales"),
+    (3, "Marketing Group", "Group Related to Marketing Activities"),
+    (4, "Support Group", "Group Related to providing Support to Customers"),
+)
+
+# Reference rows of a default install: module -> [(id, values)].
+_REFERENCE_ROWS: dict[str, list[tuple[int, dict[str, str | None]]]] = {
+    "Currency": [
+        (
+            1,
+            {
+                "currency_name": "USA, Dollars",
+                "currency_code": "USD",
+                "currency_symbol": "$",
+                "conversion_rate": "1.00000",
+                "currency_status": "Active",
+                "defaultid": "-11",
+                "deleted": "0",
+            },
+        )
+    ],
+    "DocumentFolders": [
+        (
+            1,
+            {
+                "foldername": "Default",
+                "description": "This is a Default Folder",
+                "createdby": None,
+                "sequence": "1",
+            },
+        )
+    ],
+    "CompanyDetails": [
+        (
+            1,
+            {
+                "organizationname": "vtiger",
+                "address": "95, 12th Main Road, 3rd Block, Rajajinagar",
+                "city": "Bangalore",
+                "state": "Karnataka",
+                "country": "India",
+                "code": "560010",
+                "phone": "+91 9243602352",
+                "fax": "+91 9243602352",
+                "website": "www.vtiger.com",
+                "logoname": "vtiger-crm-logo.png",
+                "logo": None,
+                "vatid": None,
+            },
+        )
+    ],
+    "Tax": [
+        (
+            n,
+            {
+                "taxname": f"tax{n}",
+                "taxlabel": label,
+                "percentage": pct,
+                "deleted": "0",
+                "method": "Simple",
+                "type": "Fixed",
+                "compoundon": "[]",
+                "regions": "[]",
+            },
+        )
+        for n, label, pct in ((1, "VAT", "4.500"), (2, "Sales", "10.000"), (3, "Service", "12.500"))
+    ],
+}
+
+# A user record as retrieve answers it on a stock install (admin, UTC, yyyy-mm-dd).
+_USER_DEFAULTS: dict[str, str | None] = {
+    "roleid": "H2",
+    "status": "Active",
+    "activity_view": "This Week",
+    "lead_view": "Today",
+    "hour_format": "12",
+    "end_hour": "23:00",
+    "start_hour": "00:00",
+    "is_owner": "0",
+    "date_format": "yyyy-mm-dd",
+    "time_zone": "UTC",
+    "currency_id": "21x1",
+    "currency_grouping_pattern": "123,456,789",
+    "currency_decimal_separator": ".",
+    "currency_grouping_separator": ",",
+    "currency_symbol_placement": "$1.0",
+    "internal_mailer": "1",
+    "theme": "alphagrey",
+    "language": "en_us",
+    "reminder_interval": "1 Minute",
+    "phone_crm_extension": None,
+    "no_of_currency_decimals": "2",
+    "truncate_trailing_zeros": "1",
+    "dayoftheweek": "Sunday",
+    "callduration": "5",
+    "othereventduration": "5",
+    "calendarsharedtype": "public",
+    "default_record_view": "Summary",
+    "leftpanelhide": "0",
+    "rowheight": None,
+    "defaulteventstatus": "Planned",
+    "defaultactivitytype": "Call",
+    "hidecompletedevents": None,
+    "defaultcalendarview": "MyCalendar",
+    "defaultlandingpage": "Home",
+}
+
+# Values stored as text but answered as JSON null when the database holds NULL.
+_USER_NULLS = frozenset({"phone_crm_extension", "rowheight", "hidecompletedevents"})
+
+
+def _session_name() -> str:
+    return secrets.token_hex(11)[:21]
+
+
+class CrmState:
+    """Everything one emulated CRM holds: store, schemas, users, sessions and clock."""
+
+    def __init__(
+        self,
+        schemas: Mapping[str, ModuleSchema],
+        *,
+        db_path: str | None = None,
+        quirks: str | None = "8.4",
+        username: str = "admin",
+        access_key: str | None = None,
+    ) -> None:
+        self.schemas = schemas
+        self.quirks = quirks
+        self.lock = threading.RLock()
+        self.clock_offset = 0.0
+        self.store = Store(schemas, db_path=db_path, clock=self.now)
+        admin = User(
+            1,
+            username,
+            access_key or secrets.token_urlsafe(12)[:16],
+            first_name="Lab",
+            last_name="Administrator",
+            email=f"{username}@example.com",
+            is_admin=True,
+        )
+        second = User(
+            5,
+            "jdoe",
+            secrets.token_urlsafe(12)[:16],
+            first_name="Jane",
+            last_name="Doe",
+            email="jdoe@example.com",
+        )
+        self.users: dict[int, User] = {admin.id: admin, second.id: second}
+        self.groups: dict[int, str] = {gid: name for gid, name, _ in GROUPS}
+        self.tokens: dict[int, tuple[str, float]] = {}
+        self.sessions: dict[str, Session] = {}
+        if self.store.fresh:
+            self._seed()
+
+    # -- clock -------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The server's time (Unix seconds), shifted by :meth:`advance`."""
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward (tests of token expiry)."""
+        self.clock_offset += seconds
+
+    # -- users --------------------------------------------------------------------
+
+    @property
+    def admin(self) -> User:
+        """The administrator (``19x1``), whose credentials the emulator publishes."""
+        return self.users[1]
+
+    def user_by_name(self, name: str) -> User | None:
+        """The user called ``name``; user names compare case-insensitively."""
+        wanted = name.lower()
+        for user in self.users.values():
+            if user.user_name.lower() == wanted:
+                return user
+        return None
+
+    def owner_exists(self, wsid: str) -> bool:
+        """Whether ``wsid`` is an active user or a group, the only valid owners."""
+        prefix, _, number = wsid.partition("x")
+        if not number.isdigit():
+            return False
+        users = self.schemas.get("Users")
+        if prefix == (users.id_prefix if users is not None else "19"):
+            user = self.users.get(int(number))
+            return user is not None and user.active
+        if "Groups" in self.schemas and prefix == self.schemas["Groups"].id_prefix:
+            return int(number) in self.groups
+        return False
+
+    def _user_row(self, user: User) -> dict[str, Any]:
+        row: dict[str, Any] = dict(_USER_DEFAULTS)
+        row.update(
+            user_name=user.user_name,
+            is_admin="on" if user.is_admin else "off",
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email1=user.email,
+            is_owner="1" if user.is_admin else "0",
+            userlabel=f"{user.first_name} {user.last_name}".strip(),
+            status="Active" if user.active else "Inactive",
+        )
+        return row
+
+    def _seed(self) -> None:
+        store = self.store
+        if "Users" in self.schemas:
+            for user in self.users.values():
+                store.insert_plain("Users", user.id, self._user_row(user))
+        if "Groups" in self.schemas:
+            for gid, name, description in GROUPS:
+                store.insert_plain("Groups", gid, {"groupname": name, "description": description})
+        for module, rows in _REFERENCE_ROWS.items():
+            if module in self.schemas:
+                for crmid, values in rows:
+                    store.insert_plain(module, crmid, values)
+
+    # -- tokens and sessions ------------------------------------------------------------
+
+    def challenge(self, user: User) -> tuple[str, float, float]:
+        """A new token for ``user`` (replacing the previous one): (token, now, expiry)."""
+        now = self.now()
+        token = secrets.token_hex(7)[:13]
+        with self.lock:
+            self.tokens[user.id] = (token, now + TOKEN_LIFETIME)
+        return token, now, now + TOKEN_LIFETIME
+
+    def live_token(self, user: User) -> str | None:
+        """The user's token if it has not expired."""
+        with self.lock:
+            found = self.tokens.get(user.id)
+        if found is None or found[1] < self.now():
+            return None
+        return found[0]
+
+    def open_session(self, user: User) -> Session:
+        """Start a session for ``user``."""
+        now = self.now()
+        session = Session(_session_name(), user.id, now, now)
+        with self.lock:
+            self.sessions[session.name] = session
+        return session
+
+    def session(self, name: str) -> Session | None:
+        """The live session called ``name``, or None."""
+        with self.lock:
+            found = self.sessions.get(name)
+        if found is not None:
+            found.last_used = self.now()
+        return found
+
+    def close_session(self, name: str) -> None:
+        """End one session (logout)."""
+        with self.lock:
+            self.sessions.pop(name, None)
+
+    def expire_sessions(self) -> None:
+        """End every session: the next call of each answers ``INVALID_SESSIONID``."""
+        with self.lock:
+            self.sessions.clear()

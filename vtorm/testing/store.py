@@ -1,0 +1,468 @@
+"""SQLite storage of the emulated CRM.
+
+One table ``"mod_<Module>"`` per module (``crmid INTEGER PRIMARY KEY``,
+``_hidden``, then one TEXT column per describe field but ``id``), values in
+wire form and NULL when unset, plus ``crmentity`` holding the one record
+sequence shared by the entity modules, their owners, times and deletions.
+Users, groups and the other non-entity modules keep their own numbering and
+live only in their module table, as they do on a real server.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from html.entities import codepoint2name
+from typing import Any
+
+from vtorm.testing.operations.base import (
+    DENIED,
+    DENIED_FOR_ID,
+    WsError,
+    access_denied,
+    invalid_id,
+)
+from vtorm.testing.schema import ModuleSchema
+
+__all__ = ["FIRST_CRMID", "Row", "Store", "php_htmlentities"]
+
+# A stored row: sqlite3.Row as read, or any mapping of column -> value.
+Row = sqlite3.Row | Mapping[str, Any]
+
+# The record sequence starts above the ids of the stock users and groups.
+FIRST_CRMID = 6
+
+_ID_PART = re.compile(r"^\d+$")
+# Users' password and access-key fields: described, never answered.
+_SECRET_FIELDS = frozenset({"user_password", "confirm_password", "accesskey"})
+_PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
+
+# Values the server renders as JSON null rather than "" when unset.
+_NULL_TYPES = frozenset({"reference", "owner"})
+
+
+def php_htmlentities(text: str) -> str:
+    """PHP ``htmlentities($text, ENT_QUOTES, 'UTF-8')``: named entities, ``'`` as ``&#039;``."""
+    out: list[str] = []
+    for char in text:
+        if char == "'":
+            out.append("&#039;")
+            continue
+        code = ord(char)
+        name = codepoint2name.get(code)
+        if name is not None and (code > 127 or char in '&<>"'):
+            out.append(f"&{name};")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How one module's rows are stored and rendered, computed once."""
+
+    table: str
+    columns: tuple[str, ...]
+    # (column, kind) in describe order; kind: "text", "null" or "date".
+    render: tuple[tuple[str, str], ...]
+    label_fields: tuple[str, ...]
+    prefix: str
+    entity: bool
+    insert_sql: str
+    select_sql: str
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _label_columns(schema: ModuleSchema) -> tuple[str, ...]:
+    columns: list[str] = []
+    for name in schema.label_fields:
+        if name in schema.fields:
+            columns.append(name)
+            continue
+        # labelFields names the table column (HelpDesk "title", Documents "title").
+        matches = [f for f in schema.fields if f.endswith("_" + name)]
+        if matches:
+            columns.append(matches[0])
+    return tuple(columns)
+
+
+def _layout(schema: ModuleSchema) -> _Layout:
+    names = [name for name in schema.fields if name != "id"]
+    table = _quote("mod_" + schema.name)
+    render: list[tuple[str, str]] = []
+    seen_id = False
+    for name, field in schema.fields.items():
+        if name == "id":
+            seen_id = True
+            render.append((name, "id"))
+            continue
+        if name in _SECRET_FIELDS:
+            continue
+        if seen_id and _PSEUDO.match(name):
+            # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
+            continue
+        kind = "null" if field.type in _NULL_TYPES else "date" if field.type == "date" else "text"
+        render.append((name, kind))
+    cols = ", ".join(_quote(n) for n in ("crmid", *names))
+    marks = ", ".join("?" for _ in ("crmid", *names))
+    return _Layout(
+        table=table,
+        columns=tuple(names),
+        render=tuple(render),
+        label_fields=_label_columns(schema),
+        prefix=schema.id_prefix,
+        entity=schema.is_entity and schema.name != "Users",
+        insert_sql=f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+        select_sql=f"SELECT * FROM {table} WHERE crmid = ?",
+    )
+
+
+class Store:
+    """The emulated CRM's records in one SQLite connection guarded by a lock."""
+
+    def __init__(
+        self,
+        schemas: Mapping[str, ModuleSchema],
+        *,
+        db_path: str | None = None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.schemas = schemas
+        self.clock = clock
+        self.first_crmid = FIRST_CRMID
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(
+            db_path or ":memory:", check_same_thread=False, isolation_level=None
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.layouts = {name: _layout(schema) for name, schema in schemas.items()}
+        self.prefixes = {schema.id_prefix: name for name, schema in schemas.items()}
+        self._install_vtql()
+        self.fresh = self._create_tables()
+        # crmid -> module of every live entity record, so that rendering a
+        # reference (null when its target is gone) costs no query.
+        self.alive: dict[int, str] = {
+            row[0]: row[1]
+            for row in self.conn.execute("SELECT crmid, module FROM crmentity WHERE deleted = 0")
+        }
+
+    # -- set-up ---------------------------------------------------------------
+
+    def _install_vtql(self) -> None:
+        try:
+            vtql = importlib.import_module("vtorm.testing.vtql")
+        except ImportError:
+            return
+        install = getattr(vtql, "install", None)
+        if install is not None:
+            install(self.conn)
+
+    def _create_tables(self) -> bool:
+        """Create what is missing; True when the database was empty."""
+        existing = {
+            row[0]
+            for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        statements = [
+            "PRAGMA journal_mode = MEMORY;",
+            "PRAGMA synchronous = OFF;",
+            "CREATE TABLE IF NOT EXISTS crmentity (crmid INTEGER PRIMARY KEY, module TEXT,"
+            " deleted INTEGER NOT NULL DEFAULT 0, ownerid TEXT, createdtime TEXT,"
+            " modifiedtime TEXT);",
+            "CREATE TABLE IF NOT EXISTS modnum (module TEXT PRIMARY KEY, last INTEGER);",
+        ]
+        for layout in self.layouts.values():
+            cols = "".join(f", {_quote(c)} TEXT" for c in layout.columns)
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {layout.table} (crmid INTEGER PRIMARY KEY,"
+                f" _hidden INTEGER NOT NULL DEFAULT 0{cols});"
+            )
+        with self.lock:
+            self.conn.executescript("\n".join(statements))
+        return "crmentity" not in existing
+
+    # -- ids --------------------------------------------------------------------
+
+    def wsid(self, module: str, crmid: int) -> str:
+        """The web-service id of a record: ``<prefix>x<crmid>``."""
+        return f"{self.layouts[module].prefix}x{crmid}"
+
+    def parse_id(self, wsid: str | None) -> tuple[str, int]:
+        """Split ``wsid`` into (module, crmid), raising what the server answers for bad ids.
+
+        An unknown prefix (or no id) is ``ACCESS_DENIED`` "... for id"; a known
+        prefix without an ``x`` part is ``ACCESS_DENIED``; a number part that is
+        not a plain number (``12x``, ``12x-1``, ``12x8,12x9``) is
+        ``INVALID_ID_ATTRIBUTE``.
+        """
+        text = wsid or ""
+        prefix, sep, number = text.partition("x")
+        module = self.prefixes.get(prefix)
+        if module is None:
+            raise access_denied(DENIED_FOR_ID)
+        if not sep:
+            raise access_denied(DENIED)
+        if not _ID_PART.match(number):
+            raise invalid_id()
+        return module, int(number)
+
+    def locate(self, wsid: str | None) -> tuple[str, int, sqlite3.Row]:
+        """The live record behind ``wsid``: (module, crmid, row), or the server's error.
+
+        Deleted and nonexistent records are ``ACCESS_DENIED``; a record of
+        another module than the prefix says is ``INVALID_ID_ATTRIBUTE``.
+        """
+        module, crmid = self.parse_id(wsid)
+        layout = self.layouts[module]
+        if layout.entity:
+            found = self.alive.get(crmid)
+            if found is None:
+                raise access_denied()
+            if found != module:
+                raise invalid_id()
+        with self.lock:
+            row = self.conn.execute(layout.select_sql, (crmid,)).fetchone()
+        if row is None:
+            raise access_denied()
+        return module, crmid, row
+
+    # -- reads ------------------------------------------------------------------
+
+    def get(self, crmid: int) -> tuple[str, sqlite3.Row] | None:
+        """The live entity record ``crmid`` as (module, row), or None."""
+        module = self.alive.get(crmid)
+        if module is None:
+            return None
+        with self.lock:
+            row = self.conn.execute(self.layouts[module].select_sql, (crmid,)).fetchone()
+        return None if row is None else (module, row)
+
+    def fetch(self, module: str, crmid: int) -> sqlite3.Row | None:
+        """The row ``crmid`` of ``module`` (entity records only while not deleted)."""
+        layout = self.layouts[module]
+        if layout.entity and self.alive.get(crmid) != module:
+            return None
+        with self.lock:
+            row: sqlite3.Row | None = self.conn.execute(layout.select_sql, (crmid,)).fetchone()
+        return row
+
+    def exists(self, wsid: str) -> bool:
+        """Whether ``wsid`` names a live record (references to others read as null)."""
+        try:
+            self.locate(wsid)
+        except WsError:
+            return False
+        return True
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run one statement under the lock and return every row."""
+        with self.lock:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+
+    # -- writes -----------------------------------------------------------------
+
+    def _now(self) -> str:
+        import time
+
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock()))
+
+    def next_number(self, module: str) -> int:
+        """The next value of the module's record-number sequence ("CON1", "CON2", ...)."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT last FROM modnum WHERE module = ?", (module,)
+            ).fetchone()
+            value = (row[0] if row else 0) + 1
+            self.conn.execute(
+                "INSERT OR REPLACE INTO modnum (module, last) VALUES (?, ?)", (module, value)
+            )
+        return value
+
+    def insert(self, module: str, values: Mapping[str, Any], user: str | None) -> int:
+        """Create an entity record of ``module`` from wire values; returns its crmid.
+
+        ``user`` is the acting user's id (``"19x1"``): it becomes ``modifiedby``.
+        ``createdtime``/``modifiedtime`` are set to now (UTC) unless given.
+        """
+        layout = self.layouts[module]
+        now = self._now()
+        row = dict(values)
+        fields = self.schemas[module].fields
+        for name in ("createdtime", "modifiedtime"):
+            if name in fields and not row.get(name):
+                row[name] = now
+        if "modifiedby" in fields and user is not None and not row.get("modifiedby"):
+            row["modifiedby"] = user
+        with self.lock:
+            last = self.conn.execute("SELECT max(crmid) FROM crmentity").fetchone()[0]
+            crmid = max(last or 0, self.first_crmid - 1) + 1
+            self.conn.execute(
+                "INSERT INTO crmentity (crmid, module, deleted, ownerid, createdtime,"
+                " modifiedtime) VALUES (?, ?, 0, ?, ?, ?)",
+                (
+                    crmid,
+                    module,
+                    row.get("assigned_user_id"),
+                    row.get("createdtime", now),
+                    row.get("modifiedtime", now),
+                ),
+            )
+            self.conn.execute(layout.insert_sql, (crmid, *(row.get(c) for c in layout.columns)))
+            self.alive[crmid] = module
+        return crmid
+
+    def insert_plain(self, module: str, crmid: int, values: Mapping[str, Any]) -> None:
+        """Store a row of a module outside the record sequence (users, groups, currencies)."""
+        layout = self.layouts[module]
+        with self.lock:
+            self.conn.execute(layout.insert_sql, (crmid, *(values.get(c) for c in layout.columns)))
+
+    def update(self, module: str, crmid: int, values: Mapping[str, Any], user: str | None) -> None:
+        """Write ``values`` (wire form) over the record; sets modifiedtime and modifiedby."""
+        fields = self.schemas[module].fields
+        row = {k: v for k, v in values.items() if k in self.layouts[module].columns}
+        now = self._now()
+        if "modifiedtime" in fields:
+            row["modifiedtime"] = now
+        if "modifiedby" in fields and user is not None:
+            row["modifiedby"] = user
+        layout = self.layouts[module]
+        with self.lock:
+            if row:
+                sets = ", ".join(f"{_quote(k)} = ?" for k in row)
+                self.conn.execute(
+                    f"UPDATE {layout.table} SET {sets} WHERE crmid = ?", (*row.values(), crmid)
+                )
+            if layout.entity:
+                self.conn.execute(
+                    "UPDATE crmentity SET modifiedtime = ?,"
+                    " ownerid = coalesce(?, ownerid) WHERE crmid = ?",
+                    (now, row.get("assigned_user_id"), crmid),
+                )
+
+    def delete(self, crmid: int) -> None:
+        """Mark the entity record deleted (it stays in its table, as on the server)."""
+        with self.lock:
+            self.conn.execute(
+                "UPDATE crmentity SET deleted = 1, modifiedtime = ? WHERE crmid = ?",
+                (self._now(), crmid),
+            )
+            self.alive.pop(crmid, None)
+
+    def hide(self, crmid: int) -> None:
+        """Hide a record from queries (a converted Lead)."""
+        with self.lock:
+            found = self.conn.execute(
+                "SELECT module FROM crmentity WHERE crmid = ?", (crmid,)
+            ).fetchone()
+            if found is not None:
+                table = self.layouts[found[0]].table
+                self.conn.execute(f"UPDATE {table} SET _hidden = 1 WHERE crmid = ?", (crmid,))
+
+    # -- rendering ----------------------------------------------------------------
+
+    def label(self, module: str, row: Row) -> str:
+        """The record's label as the server answers it: label fields joined, HTML-encoded."""
+        parts = [row[c] for c in self.layouts[module].label_fields if row[c]]
+        return php_htmlentities(html.unescape(" ".join(parts).strip()))
+
+    def render(
+        self,
+        module: str,
+        row: Row,
+        columns: Iterable[str] | None = None,
+        *,
+        retrieve: bool = False,
+    ) -> dict[str, Any]:
+        """The wire form of a stored row, as the server answers it.
+
+        ``columns`` (a query's column list) picks and orders the fields, ``id``
+        appended when missing; ``None`` gives every field in describe order.
+        With ``retrieve`` the form is that of retrieve/create/update/revise:
+        ``label`` added, an unset date ``""`` rather than ``null``.
+        """
+        layout = self.layouts[module]
+        wsid = f"{layout.prefix}x{row['crmid']}"
+        if columns is None:
+            out = self._render_fields(module, row, layout.render, retrieve, wsid)
+            if retrieve:
+                self._retrieve_extras(module, row, out)
+            return out
+        kinds = dict(layout.render)
+        wanted: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for name in columns:
+            if name in seen:
+                continue
+            seen.add(name)
+            wanted.append((name, "id" if name == "id" else kinds.get(name, "text")))
+        if "id" not in seen:
+            wanted.append(("id", "id"))
+        return self._render_fields(module, row, wanted, retrieve, wsid)
+
+    def _render_fields(
+        self,
+        module: str,
+        row: Row,
+        fields: Iterable[tuple[str, str]],
+        retrieve: bool,
+        wsid: str,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, kind in fields:
+            if kind == "id":
+                out[name] = wsid
+                continue
+            value = row[name]
+            if kind == "null":
+                if value is not None and "x" in value and not self._alive_reference(value):
+                    value = None
+                out[name] = value
+            elif value is None:
+                out[name] = "" if kind == "text" or retrieve else None
+            else:
+                out[name] = value
+        return out
+
+    def _alive_reference(self, wsid: str) -> bool:
+        prefix, _, number = wsid.partition("x")
+        module = self.prefixes.get(prefix)
+        if module is None or not number.isdigit():
+            return False
+        if not self.layouts[module].entity:
+            return True
+        return self.alive.get(int(number)) == module
+
+    def _retrieve_extras(self, module: str, row: Row, out: dict[str, Any]) -> None:
+        layout = self.layouts[module]
+        if module == "Groups":
+            # retrieve answers the group's number first and the id last.
+            wsid = out.pop("id")
+            items = [("groupid", str(row["crmid"])), *out.items(), ("id", wsid)]
+            out.clear()
+            out.update(items)
+            return
+        if not layout.entity:
+            return
+        if module == "HelpDesk" and "update_log" not in out:
+            # The ticket history column, answered by retrieve though describe omits it.
+            position = list(out).index("hours") if "hours" in out else len(out)
+            items = list(out.items())
+            items.insert(position, ("update_log", None))
+            out.clear()
+            out.update(items)
+        out["label"] = self.label(module, row)
+        fields = self.schemas[module].fields
+        if "currency1" in fields and "unit_price" in fields:
+            price = row["unit_price"]
+            number = float(price) if price else 0
+            out["currency1"] = int(number) if number == int(number) else number
+            out["currency_id"] = "21x1"

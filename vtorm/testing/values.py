@@ -1,0 +1,222 @@
+"""Values on their way in: what a stock 8.4 server stores for what a client sends.
+
+The server validates little and coerces much (protocol notes, section 4):
+booleans accept ``1``/``"on"``/``true`` and turn anything else into 0,
+currency is rounded to two decimals, integers are rounded, dates are read in
+a few layouts, a multipicklist sent as a list keeps its first value, and the
+utf8mb3 database turns every 4-byte character into ``????``. Everything is
+stored as the text the server would answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from vtorm.testing.operations.base import WsError, internal_error, invalid_id
+from vtorm.testing.schema import FieldSchema
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_NUMBER_PREFIX = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_WSID = re.compile(r"^(\d+)x(\d+)$")
+
+NUMERIC_TYPES = frozenset({"integer", "double", "currency"})
+
+# Decimal places of the database columns behind double fields (currency is 8
+# everywhere); fields not listed here are DECIMAL(25,8) like currency.
+_DOUBLE_SCALE: dict[str, int] = {
+    "probability": 3,
+    "commissionrate": 3,
+    "qty_per_unit": 2,
+    "qtyinstock": 3,
+    "conversion_rate": 3,
+    "percentage": 3,
+    "discount_percent": 3,
+    "pre_tax_total": 8,
+}
+
+
+def php_text(value: Any) -> str:
+    """The string PHP makes of a decoded JSON value (``true`` -> "1", ``null`` -> "")."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    if isinstance(value, (list, dict)):
+        return "Array"
+    return str(value)
+
+
+def utf8mb3(text: str) -> str:
+    """What a utf8mb3 column keeps of ``text``: every 4-byte character becomes ``????``."""
+    return text if text.isascii() else _ASTRAL.sub("????", text)
+
+
+def php_float(text: str) -> Decimal:
+    """PHP's ``(float)`` of a string: the leading number, 0 when there is none."""
+    match = _NUMBER_PREFIX.match(text)
+    if not match:
+        return Decimal(0)
+    try:
+        return Decimal(match.group(0).strip())
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def double_scale(field: FieldSchema) -> int:
+    """Decimal places the server keeps for a double or currency field."""
+    if field.type == "currency":
+        return 8
+    return _DOUBLE_SCALE.get(field.name, 8)
+
+
+def format_decimal(value: Decimal, places: int) -> str:
+    """``value`` as MySQL prints a DECIMAL column of ``places`` decimals."""
+    quantum = Decimal(1).scaleb(-places)
+    result = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    if result == 0:
+        result = abs(result)
+    return f"{result:f}"
+
+
+def zero(field: FieldSchema) -> str:
+    """What a numeric field holds when nothing was sent on create."""
+    if field.type == "integer":
+        return "0"
+    return format_decimal(Decimal(0), double_scale(field))
+
+
+def _number(field: FieldSchema, value: Any) -> str | None:
+    text = php_text(value).strip()
+    if text == "":
+        return None
+    number = php_float(text)
+    if field.type == "integer":
+        return str(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    if field.type == "currency":
+        # Rounded to the user's currency decimals (2), stored in a DECIMAL(25,8).
+        number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_decimal(number, double_scale(field))
+
+
+def _boolean(value: Any) -> str:
+    if value is True:
+        return "1"
+    if isinstance(value, (int, float)):
+        return "1" if value == 1 else "0"
+    text = php_text(value).strip()
+    # 8.4 stores "true"/"yes" as 0: only 1 and the checkbox's "on" mean set.
+    return "1" if text in ("1", "on") else "0"
+
+
+_DATE_LAYOUTS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})$"),
+    re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$"),
+    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),
+)
+
+
+def _date(text: str) -> str | None:
+    text = text.strip()
+    if text == "":
+        return None
+    if text.isdigit():
+        # A bare run of digits ("19991231") is not read as a date: stored empty.
+        return None
+    for layout in _DATE_LAYOUTS:
+        match = layout.match(text)
+        if match:
+            year, month, day = (int(match.group(k)) for k in ("y", "m", "d"))
+            try:
+                return datetime.date(year, month, day).isoformat()
+            except ValueError:
+                return "0000-00-00"
+    raise internal_error()
+
+
+def _time(text: str) -> str | None:
+    text = text.strip()
+    if text == "":
+        return None
+    match = re.match(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+    if not match:
+        raise internal_error()
+    hour, minute, second = match.group(1), match.group(2), match.group(3) or "00"
+    return f"{int(hour):02d}:{minute}:{second}"
+
+
+def _datetime(text: str) -> str | None:
+    text = text.strip().replace("T", " ")
+    if text == "":
+        return None
+    date_part, _, time_part = text.partition(" ")
+    day = _date(date_part)
+    if day is None:
+        return None
+    clock = _time(time_part) if time_part else "00:00:00"
+    return f"{day} {clock}"
+
+
+def reference(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str | None:
+    """A reference as stored: ``None`` when empty; errors as the server raises them."""
+    text = php_text(value).strip()
+    if text == "":
+        return None
+    match = _WSID.match(text)
+    if not match:
+        if text.isdigit():
+            raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
+        raise invalid_id()
+    module = prefixes.get(match.group(1))
+    if field.refers_to and module not in field.refers_to:
+        raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
+    return text
+
+
+def coerce(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str | None:
+    """The stored (wire) form of ``value`` sent for ``field``; ``None`` stores NULL.
+
+    Owners are not checked here (that needs the users); references are checked
+    for their form and target module, not for the target's existence.
+    """
+    kind = field.type
+    if kind == "reference":
+        return reference(field, value, prefixes)
+    if kind == "owner":
+        text = php_text(value).strip()
+        return text or None
+    if kind == "boolean":
+        return _boolean(value)
+    if kind in NUMERIC_TYPES:
+        return _number(field, value)
+    if kind == "multipicklist":
+        if isinstance(value, list):
+            # 8.4 keeps only the first element of a JSON list.
+            value = value[0] if value else ""
+        return utf8mb3(php_text(value))
+    if kind == "date":
+        return _date(php_text(value))
+    if kind == "datetime":
+        return _datetime(php_text(value))
+    if kind == "time":
+        return _time(php_text(value))
+    return utf8mb3(php_text(value))
+
+
+def parse_element(text: str | None) -> Any:
+    """Decode an ``element``-type parameter; bad JSON is the server's generic error."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise internal_error() from None

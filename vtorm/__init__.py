@@ -1,5 +1,7 @@
 """vtorm: a typed, declarative object mapper for the Vtiger CRM web-service API."""
 
+from vtorm.client import Client, LoginResult, SyncResult
+from vtorm.connection import connect, get_client
 from vtorm.errors import (
     AccessDeniedError,
     AuthenticationError,
@@ -27,11 +29,13 @@ __version__ = "0.1.0"
 __all__ = [
     "AccessDeniedError",
     "AuthenticationError",
+    "Client",
     "ConflictError",
     "DuplicateError",
     "FieldError",
     "FlushError",
     "InvalidIdError",
+    "LoginResult",
     "MandatoryFieldError",
     "MultipleObjectsReturned",
     "ObjectDoesNotExist",
@@ -40,8 +44,11 @@ __all__ = [
     "RecordNotFoundError",
     "ReferenceInvalidError",
     "SessionError",
+    "SyncResult",
     "TransportError",
     "ValidationError",
     "VtigerError",
     "VtormError",
+    "connect",
+    "get_client",
 ]

@@ -173,9 +173,12 @@ def _was_sent(exc: requests.RequestException) -> bool:
     return True
 
 
-def _request_detail(fields: Mapping[str, str]) -> str:
+def _request_detail(fields: Mapping[str, str], params: Mapping[str, Any]) -> str:
     """The parts of a request worth a log line; never a secret, never the record's values."""
     parts = []
+    element = params.get("element")
+    if isinstance(element, Mapping) and isinstance(element.get("id"), str):
+        parts.append(f"id={element['id']}")
     for key, label in (
         ("elementType", "module"),
         ("id", "id"),
@@ -622,7 +625,7 @@ class Client:
         secrets = {k: v for k, v in params.items() if isinstance(v, Secret)}
         plain = {k: v for k, v in params.items() if k not in secrets}
         fields = {"operation": spec.name, **encode_params(spec.name, plain)}
-        detail = _request_detail(fields)
+        detail = _request_detail(fields, params)
         fields.update({k: v.reveal() for k, v in secrets.items()})
         if session_name is not None:
             fields["sessionName"] = session_name
@@ -634,34 +637,33 @@ class Client:
             except _Retry as failure:
                 may_repeat = spec.repeatable or not failure.sent
                 if attempt >= limit or not may_repeat:
-                    raise self._final(spec, failure) from None
+                    raise self._final(spec, failure, attempt + 1) from None
                 delay = self._backoff.delay(attempt)
                 attempt += 1
                 log.info(
-                    "%s: %s; retry %d of %d in %.0f ms",
-                    spec.name,
-                    failure.error,
-                    attempt,
-                    limit,
-                    delay * 1000,
+                    "%s; retry %d of %d in %.0f ms", failure.error, attempt, limit, delay * 1000
                 )
                 time.sleep(delay)
 
-    def _final(self, spec: OperationSpec, failure: _Retry) -> VtormError:
-        """The error to raise once retrying is over, saying why a write was not repeated."""
+    def _final(self, spec: OperationSpec, failure: _Retry, attempts: int) -> VtormError:
+        """The error to raise once retrying is over: how often it was tried, or why not again."""
         error = failure.error
         if spec.repeatable or not failure.sent:
-            return error
-        note = (
-            f"; {spec.name} was not sent again because the server may have carried it out "
-            "— check before repeating it"
-        )
+            if attempts == 1:
+                return error
+            note = f"; gave up after {attempts} attempts"
+        else:
+            note = (
+                f"; {spec.name} was not sent again because the server may have carried it "
+                "out: check before repeating it"
+            )
         if isinstance(error, ProtocolError):
             base = str(error).split(" (HTTP ", 1)[0]
             return ProtocolError(
                 base + note, status=error.status, excerpt=error.excerpt, operation=spec.name
             )
-        return TransportError(str(error) + note, operation=spec.name, sent=True)
+        sent = error.sent if isinstance(error, TransportError) else True
+        return TransportError(str(error) + note, operation=spec.name, sent=sent)
 
     def _attempt(self, spec: OperationSpec, fields: dict[str, str], detail: str) -> Any:
         started = time.perf_counter()

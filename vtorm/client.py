@@ -26,6 +26,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
 from vtorm.errors import (
+    AccessDeniedError,
     AuthenticationError,
     ProtocolError,
     SessionError,
@@ -631,10 +632,19 @@ class Client:
             fields["sessionName"] = session_name
         limit = self.max_retries if retries is None else retries
         attempt = 0
+        uncertain = False  # an earlier attempt may have been carried out
         while True:
             try:
                 return self._attempt(spec, fields, detail)
+            except AccessDeniedError:
+                if not (uncertain and spec.name == "delete"):
+                    raise
+                # A deleted id answers ACCESS_DENIED: the attempt whose answer
+                # was lost did the work.
+                log.info("delete%s: already carried out by an earlier attempt", detail)
+                return {"status": "successful"}
             except _Retry as failure:
+                uncertain = uncertain or failure.sent
                 may_repeat = spec.repeatable or not failure.sent
                 if attempt >= limit or not may_repeat:
                     raise self._final(spec, failure, attempt + 1) from None

@@ -49,6 +49,9 @@ def _stream(client: QueryClient, query: Query, where: str, offset: int,
             wanted: int | None) -> Iterator[Row]:
     """Rows of one WHERE clause from ``offset``; ``wanted`` rows at most (None: all)."""
     last: Any = None
+    # A non-unique order is only used for a window of one page; should the
+    # server answer it short, ties may move in the next page: remember them all.
+    seen: set[Any] | None = None if query.plan.unique else set()
     while wanted is None or wanted > 0:
         limit = PAGE if wanted is None else min(PAGE, wanted)
         page = client.query(query.statement(where, offset, limit))
@@ -57,8 +60,13 @@ def _stream(client: QueryClient, query: Query, where: str, offset: int,
         offset += limit
         for row in page:
             ident = row.get("id")
-            if ident is not None and ident == last:
-                continue
+            if ident is not None:
+                if ident == last:
+                    continue
+                if seen is not None:
+                    if ident in seen:
+                        continue
+                    seen.add(ident)
             last = ident
             if wanted is not None:
                 if wanted <= 0:

@@ -1,0 +1,135 @@
+"""Paging against a scripted server that can answer short pages.
+
+The emulator answers full pages; a real server may not (it de-duplicates and
+filters rows after its LIMIT). This server keeps records in memory, reads the
+statements vtorm writes (ORDER BY / LIMIT / ``id IN`` groups) and hides some
+rows after the LIMIT, to check that paging never stops early, never repeats a
+record and sends no more requests than needed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pytest
+from query_fakes import Contacts
+
+from vtorm.query import Q
+from vtorm.query.compiler import TRUE, resolve
+from vtorm.query.paging import rows
+from vtorm.query.query import Query
+
+STATEMENT = re.compile(
+    r"SELECT (?P<cols>.+?) FROM Contacts(?: WHERE (?P<where>.+?))?"
+    r" ORDER BY (?P<order>.+?) LIMIT (?:(?P<off>\d+), )?(?P<lim>\d+);"
+)
+
+
+class ScriptedServer:
+    def __init__(self, n: int, hidden: frozenset[int] = frozenset()) -> None:
+        self.records = [
+            {"id": f"12x{i}", "lastname": f"name{(i * 7) % 13:02d}"} for i in range(1, n + 1)
+        ]
+        self.hidden = hidden
+        self.sent: list[str] = []
+
+    def query(self, vtql: str) -> list[dict[str, Any]]:
+        self.sent.append(vtql)
+        m = STATEMENT.fullmatch(vtql)
+        assert m, vtql
+        found = self.records
+        if m["where"]:
+            wanted = set(re.findall(r"'(12x\d+)'", m["where"]))
+            found = [r for r in found if r["id"] in wanted]
+        order = m["order"]
+        desc = order.endswith(" DESC")
+        columns = [c.strip() for c in order.removesuffix(" DESC").split(",")]
+
+        def key(r: dict[str, Any], col: str) -> Any:
+            return int(r["id"].partition("x")[2]) if col == "id" else r[col]
+
+        # One direction for the last column, as the server does.
+        found = sorted(found, key=lambda r: key(r, columns[-1]), reverse=desc)
+        for col in reversed(columns[:-1]):
+            found = sorted(found, key=lambda r, c=col: key(r, c))  # type: ignore[misc]
+        off, lim = int(m["off"] or 0), int(m["lim"])
+        page = found[off : off + min(lim, 100)]
+        return [dict(r) for r in page if int(r["id"].partition("x")[2]) not in self.hidden]
+
+
+def ids(found: Any) -> list[int]:
+    return [int(r["id"].partition("x")[2]) for r in found]
+
+
+@pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250, 300])
+def test_every_row_once_in_at_most_ceil_plus_one_requests(n: int) -> None:
+    server = ScriptedServer(n)
+    assert ids(rows(server, Query(Contacts))) == list(range(1, n + 1))  # type: ignore[arg-type]
+    assert len(server.sent) <= math.ceil(n / 100) + 1
+
+
+def test_short_pages_do_not_end_iteration() -> None:
+    hidden = frozenset(range(1, 101)) - {50}  # the first page holds one visible row
+    server = ScriptedServer(250, hidden | {150, 151})
+    got = ids(rows(server, Query(Contacts)))  # type: ignore[arg-type]
+    assert got == [50, *[i for i in range(101, 251) if i not in (150, 151)]]
+    assert server.sent[1].endswith("LIMIT 100, 100;")
+
+
+def test_slices_ask_only_for_what_they_need() -> None:
+    server = ScriptedServer(300)
+    got = ids(rows(server, Query(Contacts, low=120, high=130)))  # type: ignore[arg-type]
+    assert got == list(range(121, 131))
+    assert server.sent == ["SELECT * FROM Contacts ORDER BY id LIMIT 120, 10;"]
+
+    server = ScriptedServer(300)
+    got = ids(rows(server, Query(Contacts, low=50, high=260)))  # type: ignore[arg-type]
+    assert got == list(range(51, 261))
+    assert [s.rsplit("LIMIT ", 1)[1] for s in server.sent] == ["50, 100;", "150, 100;", "250, 10;"]
+
+
+def test_slice_short_page_is_filled_from_the_next_offset() -> None:
+    server = ScriptedServer(300, frozenset({3, 4}))
+    got = ids(rows(server, Query(Contacts, high=10)))  # type: ignore[arg-type]
+    assert got == [1, 2, 5, 6, 7, 8, 9, 10, 11, 12]
+    assert [s.rsplit("LIMIT ", 1)[1] for s in server.sent] == ["10;", "10, 2;"]
+
+
+def test_non_unique_order_pages_with_id_tiebreak() -> None:
+    server = ScriptedServer(260)
+    query = Query(Contacts, ordering=(("lastname", False),))  # type: ignore[arg-type]
+    got = list(rows(server, query))
+    expected = sorted(server.records, key=lambda r: (r["lastname"], ids([r])[0]))
+    assert got == expected
+    assert "ORDER BY lastname, id LIMIT" in server.sent[0]
+
+
+def test_descending_non_unique_order_reads_the_reverse_backwards() -> None:
+    server = ScriptedServer(230)
+    query = Query(Contacts, ordering=(("lastname", True),))  # type: ignore[arg-type]
+    got = list(rows(server, query))
+    expected = sorted(server.records, key=lambda r: (r["lastname"], ids([r])[0]), reverse=True)
+    assert got == expected
+    assert all("ORDER BY lastname, id LIMIT" in s for s in server.sent)
+
+
+def test_split_filter_streams_merge_in_id_order_without_duplicates() -> None:
+    wanted = [f"12x{i}" for i in range(1000, 0, -2)] + ["12x2", "12x4"]
+    where = resolve(Contacts, Q(id__in=wanted) | Q(id__in=["12x3", "12x2"]))  # type: ignore[arg-type]
+    query = Query(Contacts, where)  # type: ignore[arg-type]
+    assert len(query.groups) > 1
+    server = ScriptedServer(1100)
+    assert ids(rows(server, query)) == sorted({*range(2, 1001, 2), 3})
+    assert len(server.sent) <= len(query.groups) * (math.ceil(501 / 100) + 1)
+
+    desc = Query(Contacts, where, (("id", True),), 0, 5)  # type: ignore[arg-type]
+    assert ids(rows(ScriptedServer(1100), desc)) == [1000, 998, 996, 994, 992]
+
+
+def test_nothing_is_sent_for_an_empty_filter_or_window() -> None:
+    server = ScriptedServer(10)
+    assert list(rows(server, Query(Contacts, resolve(Contacts, Q(id__in=[]))))) == []  # type: ignore[arg-type]
+    assert list(rows(server, Query(Contacts, TRUE, (), 5, 5))) == []  # type: ignore[arg-type]
+    assert server.sent == []

@@ -23,6 +23,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.query import Manager, Q, QuerySet, UnsupportedQueryError
 
 __version__ = "0.1.0"
 
@@ -36,16 +37,20 @@ __all__ = [
     "FlushError",
     "InvalidIdError",
     "LoginResult",
+    "Manager",
     "MandatoryFieldError",
     "MultipleObjectsReturned",
     "ObjectDoesNotExist",
     "ProtocolError",
+    "Q",
+    "QuerySet",
     "QuerySyntaxError",
     "RecordNotFoundError",
     "ReferenceInvalidError",
     "SessionError",
     "SyncResult",
     "TransportError",
+    "UnsupportedQueryError",
     "ValidationError",
     "VtigerError",
     "VtormError",

@@ -101,6 +101,8 @@ def test_true_and_false_fold_away() -> None:
     assert where(~Q(lastname__in=[])) == ("",)
     assert where(Q(lastname="x") | ~Q(lastname__in=[])) == ("",)
     assert where(Q()) == ("",)
+    assert where(~Q()) == ("",)
+    assert where(~Q() & Q(lastname="x")) == ("lastname = 'x'",)
     assert to_dnf(TRUE) == [()]
     assert to_dnf(FALSE) == []
 

@@ -198,7 +198,12 @@ def _id_text(model: type[Model], info: FieldInfo, value: Any) -> str:
 
 
 def resolve(model: type[Model], q: Q, negate: bool = False) -> Node:
-    """Check ``q`` against ``model`` and return it with every negation pushed to a leaf."""
+    """Check ``q`` against ``model`` and return it with every negation pushed to a leaf.
+
+    An empty ``Q()`` (negated or not) filters nothing out.
+    """
+    if not q.children:
+        return TRUE
     negate = negate != q.negated
     connector = q.connector
     if negate:

@@ -47,12 +47,26 @@ def order_sql(order: Ordering) -> str:
     return text + " DESC" if order[-1][1] else text
 
 
+_PLANS: dict[tuple[Ordering, int], OrderPlan] = {}
+
+
 def plan_order(requested: Ordering, window: int | None, describe: str) -> OrderPlan:
     """Choose how to fetch ``requested`` (empty: by id).
 
     ``window`` is the number of rows wanted when bounded (a slice with a stop),
     else None (everything from the start offset on).
     """
+    # Plans depend only on the ordering and on the kind of window: kept.
+    kind = 0 if window is None else (1 if window <= PAGE else 2)
+    plan = _PLANS.get((requested, kind))
+    if plan is None:
+        plan = _plan(requested, window, describe)
+        if len(_PLANS) < 4096:
+            _PLANS[(requested, kind)] = plan
+    return plan
+
+
+def _plan(requested: Ordering, window: int | None, describe: str) -> OrderPlan:
     order = requested or BY_ID
     for i, (wire, _) in enumerate(order):
         if wire == "id":

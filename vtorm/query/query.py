@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from vtorm.query.compiler import PAGE, TRUE, Node, UnsupportedQueryError, where_groups
@@ -19,6 +18,9 @@ class Query:
     (several when the filter is too large for one URL); ``plan`` says how they
     are ordered and paged; ``low``/``high`` are the slice bounds.
     """
+
+    __slots__ = ("_groups", "_order", "_plan", "_select", "columns", "high", "low",
+                 "model", "module", "ordering", "where")
 
     def __init__(
         self,
@@ -37,76 +39,92 @@ class Query:
         self.high = high
         self.columns = columns
         self._select = ", ".join(columns) if columns else "*"
+        self._groups: tuple[str, ...] | None = None
+        self._plan: OrderPlan | None = None
+        self._order = ""
 
-    @cached_property
+    @property
     def groups(self) -> tuple[str, ...]:
         """WHERE clauses, one per request stream; ``()`` when nothing can match."""
-        return where_groups(self.where)
+        groups = self._groups
+        if groups is None:
+            groups = self._groups = where_groups(self.where)
+        return groups
 
-    @cached_property
+    @property
     def plan(self) -> OrderPlan:
         """How the requested ordering is fetched (see :mod:`vtorm.query.ordering`)."""
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = self._make_plan()
+            self._order = order_sql(plan.server)
+        return plan
+
+    def _make_plan(self) -> OrderPlan:
+        groups = self.groups
         window = None if self.high is None else self.high - self.low
-        if len(self.groups) > 1:
+        if len(groups) > 1:
             window = None  # every stream is read from its start and merged
         plan = plan_order(self.ordering, window, self.model.__name__)
-        if len(self.groups) > 1 and plan.server[0][0] != "id":
+        if len(groups) > 1 and plan.server[0][0] != "id":
             raise UnsupportedQueryError(
-                f"{self.model.__name__}: the filter needs {len(self.groups)} requests "
+                f"{self.model.__name__}: the filter needs {len(groups)} requests "
                 "(it is too large for one URL), and their rows can only be merged in id "
                 "order; drop order_by() or simplify the filter"
             )
         return plan
 
-    @cached_property
-    def _order(self) -> str:
-        return order_sql(self.plan.server)
-
     def statement(self, where: str, offset: int, limit: int) -> str:
         """One page's statement: ``limit`` rows from ``offset`` in the plan's order."""
-        parts = [f"SELECT {self._select} FROM {self.module}"]
+        if self._plan is None:
+            self.plan  # noqa: B018 (computes the ORDER BY text)
+        head = f"SELECT {self._select} FROM {self.module}"
         if where:
-            parts.append(f" WHERE {where}")
-        parts.append(f" ORDER BY {self._order}")
-        parts.append(f" LIMIT {limit};" if offset == 0 else f" LIMIT {offset}, {limit};")
-        return "".join(parts)
+            head = f"{head} WHERE {where}"
+        if offset:
+            return f"{head} ORDER BY {self._order} LIMIT {offset}, {limit};"
+        return f"{head} ORDER BY {self._order} LIMIT {limit};"
 
     def count_statement(self) -> str:
         """``SELECT count(*)`` with the (single) WHERE clause."""
         where = self.groups[0] if self.groups else ""
         return f"SELECT count(*) FROM {self.module}" + (f" WHERE {where};" if where else ";")
 
-    def first_limit(self) -> int:
-        """Rows asked for by the first request of the first stream."""
-        if self.high is None or len(self.groups) > 1 or self.plan.reverse:
-            return PAGE if self.high is None else min(PAGE, self.high)
-        return min(PAGE, self.high - self.low)
-
-    def first_offset(self) -> int:
-        """Offset of the first request of the first stream."""
+    def first_request(self) -> tuple[int, int]:
+        """(offset, limit) of the first request of the first stream."""
+        high = self.high
         if len(self.groups) > 1 or self.plan.reverse:
-            return 0
-        return self.low
+            return 0, (PAGE if high is None else min(PAGE, high))
+        return self.low, (PAGE if high is None else min(PAGE, high - self.low))
 
     def __str__(self) -> str:
-        if not self.groups or (self.high is not None and self.high <= self.low):
+        groups = self.groups
+        if not groups or (self.high is not None and self.high <= self.low):
             return ""  # nothing will be sent
-        return self.statement(self.groups[0], self.first_offset(), self.first_limit())
+        return self.statement(groups[0], *self.first_request())
 
     def __repr__(self) -> str:
         return f"<Query {self}>"
 
     def clone(self, **changes: Any) -> Query:
         """A copy with some attributes replaced (compiled parts are recomputed)."""
-        attrs: dict[str, Any] = {
-            "where": self.where,
-            "ordering": self.ordering,
-            "low": self.low,
-            "high": self.high,
-            "columns": self.columns,
-        }
-        attrs.update(changes)
-        return Query(self.model, **attrs)
+        new = Query.__new__(Query)
+        new.model = self.model
+        new.module = self.module
+        new.where = changes.get("where", self.where)
+        new.ordering = changes.get("ordering", self.ordering)
+        new.low = changes.get("low", self.low)
+        new.high = changes.get("high", self.high)
+        if "columns" in changes:
+            new.columns = changes["columns"]
+            new._select = ", ".join(new.columns) if new.columns else "*"
+        else:
+            new.columns = self.columns
+            new._select = self._select
+        new._groups = self._groups if "where" not in changes else None
+        new._plan = None
+        new._order = ""
+        return new
 
 
 __all__ = ["BY_ID", "Query"]

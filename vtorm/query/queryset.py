@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from vtorm.query import paging
-from vtorm.query.compiler import FALSE, TRUE, combine, field_info, resolve
+from vtorm.query.compiler import FALSE, TRUE, combine, field_info, leaf, resolve
 from vtorm.query.q import AND, Q
 from vtorm.query.query import Query
 
@@ -60,8 +60,13 @@ class QuerySet(Generic[M]):
         return self._query
 
     def _clone(self, **query_changes: Any) -> QuerySet[M]:
-        query = self._query.clone(**query_changes) if query_changes else self._query
-        return QuerySet(self.model, query, self._client, kind=self._kind, names=self._names)
+        new = QuerySet.__new__(QuerySet)
+        new.model = self.model
+        new._query = self._query.clone(**query_changes) if query_changes else self._query
+        new._client = self._client
+        new._kind = self._kind
+        new._names = self._names
+        return new
 
     def _check_unsliced(self, action: str) -> None:
         if self._query.low or self._query.high is not None:
@@ -77,7 +82,7 @@ class QuerySet(Generic[M]):
 
     def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
         """Records matching every argument (``field__lookup=value`` or ``Q``)."""
-        return self._add(Q(*args, **kwargs), negate=False)
+        return self._add(args, kwargs, negate=False)
 
     def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
         """Records not matching the arguments taken together.
@@ -86,14 +91,23 @@ class QuerySet(Generic[M]):
         field: ``exclude(title="CTO")`` returns the records whose title is set
         and is not "CTO".
         """
-        return self._add(Q(*args, **kwargs), negate=True)
+        return self._add(args, kwargs, negate=True)
 
-    def _add(self, q: Q, negate: bool) -> QuerySet[M]:
-        self._check_unsliced("filter")
-        if not q.children:
+    def _add(self, args: tuple[Q, ...], kwargs: dict[str, Any], negate: bool) -> QuerySet[M]:
+        query = self._query
+        if query.low or query.high is not None:
+            raise TypeError("Cannot filter a query once a slice has been taken.")
+        if not args and not kwargs:
             return self._clone()
-        node = resolve(self.model, q, negate)
-        return self._clone(where=combine(AND, (self._query.where, node)))
+        if not args and len(kwargs) == 1:
+            # The common case, without building a Q.
+            ((key, value),) = kwargs.items()
+            node = leaf(self.model, key, value, negate)
+        else:
+            node = resolve(self.model, Q(*args, **kwargs), negate)
+        if query.where != TRUE:
+            node = combine(AND, (query.where, node))
+        return self._clone(where=node)
 
     def order_by(self, *names: str) -> QuerySet[M]:
         """Order by these fields (``-name``: descending); no names: by id."""

@@ -459,9 +459,7 @@ def test_retrieve_and_query_related(client: vtorm.Client, crm: Emulator) -> None
     new_contact(client, "Unrelated")
     rows = client.retrieve_related(account["id"], "Contacts", "Contacts")
     assert [row["id"] for row in rows] == [contact["id"]]
-    found = client.query_related(
-        "SELECT lastname FROM Contacts;", account["id"], "Contacts"
-    )
+    found = client.query_related("SELECT lastname FROM Contacts;", account["id"], "Contacts")
     assert [row["lastname"] for row in found] == ["Related"]
     # The trailing ';' the server refuses here was removed.
     assert params_of(crm, "query_related")[0]["query"] == "SELECT lastname FROM Contacts"
@@ -515,7 +513,9 @@ def test_convert_lead(client: vtorm.Client, crm: Emulator) -> None:
     assert element["leadId"] == lead["id"]
     assert element["assignedTo"] == "19x1"
     assert element["entities"]["Contacts"] == {
-        "create": True, "name": "Contacts", "lastname": "Lead"
+        "create": True,
+        "name": "Contacts",
+        "lastname": "Lead",
     }
     assert client.retrieve(created["Contacts"])["lastname"] == "Lead"
 

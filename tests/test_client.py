@@ -57,7 +57,9 @@ class Recorder:
 
     def last(self, operation: str) -> requests.PreparedRequest:
         for request in reversed(self.requests):
-            where = f"{request.url}&{request.body or ''}"
+            body = request.body or ""
+            text = body if isinstance(body, str) else body.decode()
+            where = f"{request.url}&{text}"
             if f"operation={operation}&" in where + "&":
                 return request
         raise AssertionError(f"no {operation} request sent")

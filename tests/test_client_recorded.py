@@ -13,7 +13,7 @@ import hashlib
 import socket
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -273,7 +273,7 @@ def test_error_envelopes(
     error: type[vtorm.VtigerError],
 ) -> None:
     replay.on(operation, recorded(fixture))
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "create": lambda: client.create("Contacts", {"firstname": "x"}),
         "retrieve": lambda: client.retrieve("11x8"),
         "query": lambda: client.query("SELECT * FROM Contacts;;"),

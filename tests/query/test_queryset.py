@@ -1,0 +1,412 @@
+"""QuerySets against the emulator, compared with a brute-force filter in Python."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from query_brute import matches
+
+import vtorm
+from vtorm import FieldError, Q, UnsupportedQueryError, ValidationError
+from vtorm.testing import Emulator
+
+crm_models = pytest.importorskip("crm_models")
+Contacts = crm_models.Contacts
+
+HOSTILE = [
+    "O'Brien",
+    "Slash\\Name",
+    "trail\\",
+    "100% Real",
+    "under_score",
+    "' OR 1=1",
+    "x' OR lastname != '",
+    "a;b",
+    'Dwayne "The Rock"',
+    "Müller-Ñúñez",
+    "山田",
+    "%",
+    "_",
+    "\\%",
+    "-- comment",
+    "Smith",
+    "smith",
+]
+FIRST = ["Ann", "Bob", "bob", "Cy", None]
+TITLES = ["CTO", "cto", "Dev", None, "Ops", "Zed"]
+BULK = 240
+
+
+def dataset() -> list[dict[str, Any]]:
+    """The records every test of this module reads: hostile names, then bulk ones."""
+    out = []
+    names = HOSTILE + [f"Bulk {n:03d}" for n in range(BULK)]
+    for i, lastname in enumerate(names):
+        record = {"lastname": lastname, "firstname": FIRST[i % 5], "title": TITLES[i % 6]}
+        out.append({k: v for k, v in record.items() if v is not None})
+    return out
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[tuple[Emulator, Any, list[dict[str, Any]]]]:
+    with Emulator() as crm:
+        client = vtorm.Client(crm.url, crm.username, crm.access_key)
+        records = []
+        for record in dataset():
+            created = client.create("Contacts", {**record, "assigned_user_id": "19x1"})
+            records.append({**record, "id": created["id"]})
+        yield crm, client, records
+
+
+@pytest.fixture
+def client(seeded: Any) -> Any:
+    return seeded[1]
+
+
+@pytest.fixture
+def records(seeded: Any) -> list[dict[str, Any]]:
+    return list(seeded[2])
+
+
+def num(ident: str) -> int:
+    return int(ident.partition("x")[2])
+
+
+def ids_of(qs: Any) -> list[str]:
+    return [obj.id for obj in qs]
+
+
+def expected(records: list[dict[str, Any]], q: Q) -> list[str]:
+    return sorted((r["id"] for r in records if matches(r, q)), key=num)
+
+
+# ----------------------------------------------------------------- the statement
+
+
+def test_the_mission_example_compiles_exactly(client: Any, records: Any) -> None:
+    qs = Contacts.objects.using(client).filter(lastname__like="Sm%").order_by("email")[:50]
+    assert str(qs.query) == (
+        "SELECT * FROM Contacts WHERE lastname LIKE 'Sm%' ORDER BY email LIMIT 50;"
+    )
+    got = sorted(ids_of(qs), key=num)
+    assert got == expected(records, Q(lastname__like="Sm%"))
+    assert len(got) == 2  # "Smith" and "smith": the server ignores case
+    assert all(isinstance(obj, Contacts) for obj in qs)
+
+
+# ----------------------------------------------------------------- a table of querysets
+
+TABLE = [
+    Q(lastname="Smith"),
+    Q(lastname__iexact="SMITH"),
+    Q(lastname__ne="Smith"),
+    Q(firstname="bob"),
+    ~Q(firstname="bob"),
+    Q(title__in=["CTO", "Ops"]),
+    ~Q(title__in=["CTO", "Ops"]),
+    Q(title__in=[]),
+    ~Q(title__in=[]),
+    Q(firstname__lt="Bob"),
+    Q(firstname__lte="Bob"),
+    Q(firstname__gt="Bob"),
+    Q(firstname__gte="Bob"),
+    Q(lastname__startswith="Bulk 01"),
+    Q(lastname__endswith="9"),
+    Q(lastname__contains="%"),
+    Q(lastname__contains="_"),
+    Q(lastname__contains="\\"),
+    Q(lastname__contains="'"),
+    Q(lastname__like="Bulk 1_5"),
+    Q(lastname__like="%\\%%"),
+    Q(lastname__icontains="ULK 00"),
+    Q(firstname="Ann") | Q(title="Dev") & Q(firstname="Cy"),
+    (Q(firstname="Ann") | Q(title="Dev")) & Q(lastname__startswith="Bulk 0"),
+    ~(Q(firstname="Ann") | Q(title="Dev")) & Q(lastname__startswith="Bulk 1"),
+    ~(Q(firstname="Ann") & ~Q(title__in=["CTO", "Zed"])),
+    Q(title="CTO", firstname="Ann") | Q(title="cto", firstname__ne="Ann") | Q(lastname="_"),
+]
+
+
+@pytest.mark.parametrize("q", TABLE, ids=[repr(q) for q in TABLE])
+def test_table_against_brute_force(client: Any, records: Any, q: Q) -> None:
+    qs = Contacts.objects.using(client).filter(q)
+    got = ids_of(qs)
+    assert got == sorted(got, key=num)  # by id when unordered
+    assert got == expected(records, q)
+    assert Contacts.objects.using(client).exclude(~q).count() == len(got)
+
+
+def test_exclude_leaves_out_empty_fields(client: Any, records: Any) -> None:
+    """The documented semantics: a negated comparison is false on an empty field."""
+    got = ids_of(Contacts.objects.using(client).exclude(title="CTO"))
+    with_title = [r for r in records if "title" in r]
+    assert got == sorted((r["id"] for r in with_title if r["title"].lower() != "cto"), key=num)
+    without = {r["id"] for r in records if "title" not in r}
+    assert without and not without & set(got)
+
+
+# ----------------------------------------------------------------- property-based
+
+LEAVES = st.sampled_from(
+    [
+        ("firstname", "Ann"),
+        ("firstname", "BOB"),
+        ("firstname__ne", "Cy"),
+        ("firstname__lt", "Bz"),
+        ("firstname__gte", "B"),
+        ("title", "cto"),
+        ("title__in", ["Dev", "Ops", "nobody"]),
+        ("title__gt", "Dev"),
+        ("lastname", "O'Brien"),
+        ("lastname__lte", "Bulk 010"),
+        ("lastname__in", ["%", "_", "Smith", "trail\\"]),
+        ("lastname__startswith", "Bulk 00"),
+        ("lastname__contains", "1"),
+        ("lastname__endswith", "\\"),
+    ]
+)
+
+
+def _tree(children: st.SearchStrategy[Q]) -> st.SearchStrategy[Q]:
+    pair = st.tuples(children, children)
+    return st.one_of(
+        pair.map(lambda p: p[0] & p[1]),
+        pair.map(lambda p: p[0] | p[1]),
+        children.map(lambda q: ~q),
+    )
+
+
+Q_TREES = st.recursive(LEAVES.map(lambda kv: Q(**{kv[0]: kv[1]})), _tree, max_leaves=6)
+
+
+def _negates_like(q: Q, negated: bool = False) -> bool:
+    negated = negated != q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            if _negates_like(child, negated):
+                return True
+        elif negated and any(child[0].endswith(s) for s in ("like", "contains", "with")):
+            return True
+    return False
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=Q_TREES)
+def test_random_filters_match_brute_force(client: Any, records: Any, q: Q) -> None:
+    qs = Contacts.objects.using(client).filter(q)
+    if _negates_like(q):
+        with pytest.raises(UnsupportedQueryError):
+            Contacts.objects.using(client).filter(q)
+        return
+    assert ids_of(qs) == expected(records, q)
+
+
+TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc"), max_codepoint=0xFFFF
+    )
+    | st.sampled_from("'\\%_\";"),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s.strip() != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=TEXT, lookup=st.sampled_from(["", "__ne", "__contains", "__startswith",
+                                          "__endswith", "__in"]))
+def test_any_value_matches_literally(client: Any, records: Any, value: str, lookup: str) -> None:
+    arg = [value, "Smith"] if lookup == "__in" else value
+    q = Q(**{f"lastname{lookup}": arg})
+    assert ids_of(Contacts.objects.using(client).filter(q)) == expected(records, q)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_find_exactly_their_record(client: Any, records: Any, value: str) -> None:
+    for lookup in ("", "__contains", "__startswith", "__endswith"):
+        q = Q(**{f"lastname{lookup}": value})
+        got = ids_of(Contacts.objects.using(client).filter(q))
+        assert got == expected(records, q), lookup
+        mine = next(r["id"] for r in records if r["lastname"] == value)
+        assert mine in got
+    assert len(ids_of(Contacts.objects.using(client).filter(lastname=value))) < 3
+
+
+# ----------------------------------------------------------------- paging
+
+
+def test_iteration_pages_through_everything_in_few_requests(
+    client: Any, records: Any, counter: Any
+) -> None:
+    count = counter(client)
+    got = ids_of(Contacts.objects.using(client).all())
+    assert got == sorted((r["id"] for r in records), key=num)
+    assert len(count) <= math.ceil(len(records) / 100) + 1
+
+
+def test_slices_and_indexing(client: Any, records: Any, counter: Any) -> None:
+    every = sorted((r["id"] for r in records), key=num)
+    qs = Contacts.objects.using(client).all()
+    count = counter(client)
+    assert ids_of(qs[150:230]) == every[150:230]
+    assert len(count) == 1
+    assert ids_of(qs[90:215]) == every[90:215]
+    assert ids_of(qs[250:]) == every[250:]
+    assert ids_of(qs[10:20][5:]) == every[15:20]
+    assert qs[123].id == every[123]
+    with pytest.raises(IndexError):
+        qs[len(every) + 5]
+    count.reset()
+    assert ids_of(qs[:50]) == every[:50]
+    assert len(count) == 1
+
+
+def test_ordering_by_a_non_unique_column_pages_correctly(client: Any, records: Any) -> None:
+    qs = Contacts.objects.using(client).filter(lastname__startswith="Bulk").order_by("title")
+    got = [(obj.title, obj.id) for obj in qs]
+    assert sorted(i for _, i in got) == sorted(
+        (r["id"] for r in records if r["lastname"].startswith("Bulk")), key=lambda i: i
+    )
+    assert len({i for _, i in got}) == len(got)
+    with_title = [t.lower() for t, _ in got if t]
+    assert with_title == sorted(with_title)
+    assert "ORDER BY title, id LIMIT 100;" in str(qs.query)
+    # Descending: the same rows, read backwards.
+    backwards = [(obj.title, obj.id) for obj in qs.reverse()]
+    assert backwards == got[::-1]
+
+
+def test_descending_first_page_is_one_request(client: Any, records: Any, counter: Any) -> None:
+    count = counter(client)
+    qs = Contacts.objects.using(client).order_by("-lastname")[:5]
+    assert str(qs.query) == "SELECT * FROM Contacts ORDER BY lastname DESC LIMIT 5;"
+    names = [obj.lastname for obj in qs]
+    assert len(names) == 5 and len(count) == 1
+
+
+def test_orders_the_server_cannot_say_are_refused_before_sending(
+    client: Any, counter: Any
+) -> None:
+    count = counter(client)
+    with pytest.raises(UnsupportedQueryError, match="cannot be expressed"):
+        list(Contacts.objects.using(client).order_by("-lastname", "firstname"))
+    with pytest.raises(UnsupportedQueryError, match="paged reliably"):
+        list(Contacts.objects.using(client).order_by("lastname", "-firstname")[:150])
+    assert len(count) == 0
+
+
+def test_long_in_list_is_split_and_merged(client: Any, records: Any, counter: Any) -> None:
+    every = sorted((r["id"] for r in records), key=num)
+    prefix = every[0].partition("x")[0]
+    wanted = every[::2] + [f"{prefix}x{n}" for n in range(900000, 900700)]
+    count = counter(client)
+    found = Contacts.objects.using(client).in_bulk(wanted)
+    assert sorted(found, key=num) == every[::2]
+    assert all(found[i].id == i for i in found)
+    assert len(count) >= 2  # more than one URL's worth
+    assert all(len(s) < 6000 for s in count.statements)
+
+
+# ----------------------------------------------------------------- the other methods
+
+
+def test_count_exists_first_last_get(client: Any, records: Any, counter: Any) -> None:
+    objects = Contacts.objects.using(client)
+    every = sorted((r["id"] for r in records), key=num)
+    count = counter(client)
+    assert objects.count() == len(records)  # count(*) answers [] on 8.4: ids paged
+    assert objects.filter(lastname__startswith="Bulk 00").count() == 10
+    assert objects.filter(lastname="nobody at all").count() == 0
+    assert objects.filter(title__in=[]).count() == 0
+    assert objects.all()[5:15].count() == 10
+    assert objects.exists() and objects.filter(lastname="Smith").exists()
+    assert not objects.filter(lastname="nobody at all").exists()
+    assert objects.first().id == every[0]
+    assert objects.last().id == every[-1]
+    assert objects.filter(lastname="nobody").first() is None
+    assert objects.get(lastname="O'Brien").id == next(
+        r["id"] for r in records if r["lastname"] == "O'Brien"
+    )
+    assert objects.get(id=every[3]).id == every[3]
+    with pytest.raises(Contacts.DoesNotExist):
+        objects.get(lastname="nobody")
+    with pytest.raises(Contacts.MultipleObjectsReturned):
+        objects.get(lastname="smith")
+    assert count.statements  # all of the above went over HTTP
+
+
+def test_count_uses_count_star_where_it_works(counter: Any) -> None:
+    with Emulator(quirks=None) as crm:
+        client = vtorm.Client(crm.url, crm.username, crm.access_key)
+        for n in range(3):
+            client.create("Contacts", {"lastname": f"C{n}", "assigned_user_id": "19x1"})
+        count = counter(client)
+        assert Contacts.objects.using(client).count() == 3
+        assert count.statements == ["SELECT count(*) FROM Contacts;"]
+
+
+def test_values_values_list_only(client: Any, records: Any) -> None:
+    qs = Contacts.objects.using(client).filter(lastname__in=["O'Brien", "山田"])
+    assert list(qs.values("lastname")) == [{"lastname": "O'Brien"}, {"lastname": "山田"}]
+    assert list(qs.values_list("lastname", flat=True)) == ["O'Brien", "山田"]
+    rows = list(qs.values_list("lastname", "id"))
+    assert [r[0] for r in rows] == ["O'Brien", "山田"]
+    assert str(qs.only("lastname").query).startswith("SELECT lastname FROM Contacts WHERE")
+    partial = list(qs.only("lastname"))
+    assert [p.lastname for p in partial] == ["O'Brien", "山田"]
+    assert all(p.firstname is None and p.id for p in partial)
+    assert all(d["id"] for d in qs.values())
+
+
+def test_default_client_from_connect(seeded: Any) -> None:
+    vtorm.connect(seeded[1])
+    assert Contacts.objects.filter(lastname="Smith").count() == 2
+
+
+def test_querysets_are_lazy_and_immutable(client: Any, counter: Any) -> None:
+    count = counter(client)
+    base = Contacts.objects.using(client).filter(firstname="Ann")
+    narrowed = base.filter(title="CTO")
+    ordered = narrowed.order_by("lastname")
+    assert "title" not in str(base.query)
+    assert "ORDER BY id" in str(narrowed.query)
+    assert "ORDER BY lastname" in str(ordered.query)
+    repr(ordered)
+    assert len(count) == 0
+    with pytest.raises(TypeError):
+        ordered[:5].filter(lastname="x")
+
+
+# ----------------------------------------------------------------- errors before requests
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda o: o.filter(nosuchfield="x"), FieldError, ["Contacts", "nosuchfield"]),
+        (lambda o: o.filter(lastname__regex="x"), FieldError, ["Contacts", "lastname", "regex"]),
+        (lambda o: o.order_by("nosuchfield"), FieldError, ["Contacts", "nosuchfield"]),
+        (lambda o: o.only("nosuchfield"), FieldError, ["nosuchfield"]),
+        (lambda o: o.filter(account_id="11x0 or 1=1"), ValidationError,
+         ["Contacts", "account_id", "11x0 or 1=1"]),
+        (lambda o: o.filter(id="12x8' OR '1"), ValidationError, ["Contacts", "id"]),
+        (lambda o: o.filter(birthday="next week"), ValidationError,
+         ["Contacts", "birthday", "next week"]),
+        (lambda o: o.filter(lastname=""), ValidationError, ["Contacts", "lastname"]),
+        (lambda o: o.filter(lastname=None), ValidationError, ["Contacts", "lastname"]),
+        (lambda o: o.exclude(lastname__contains="x"), UnsupportedQueryError, ["lastname"]),
+    ],
+)
+def test_errors_are_raised_before_any_request(
+    client: Any, counter: Any, make: Any, error: type[Exception], words: list[str]
+) -> None:
+    count = counter(client)
+    with pytest.raises(error) as info:
+        list(make(Contacts.objects.using(client)))
+    for word in words:
+        assert word in str(info.value)
+    assert len(count) == 0

@@ -26,6 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ACCESS_KEY = "RecordedKey12345"
 TOKEN = "6b0b87368393e"  # the token in getchallenge.json
 SESSION = "4740d4a26b0b873688800"  # the sessionName in login-success.json
+MOVED_TO = "https://crm.example.com/webservice.php?sessionName=0123456789abcdef"
 
 
 class Reply:
@@ -106,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.reply(Sent(method, query, form))
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
+        if 300 <= reply.status < 400:
+            self.send_header("Location", MOVED_TO)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
@@ -383,6 +386,20 @@ def test_bodies_that_are_not_the_envelope(
     assert caught.value.status == status
     assert phrase in str(caught.value)
     assert replay.operations().count("query") == client.max_retries + 1
+
+
+def test_redirect_is_not_followed(client: vtorm.Client, replay: Replay) -> None:
+    replay.on(
+        "getchallenge",
+        Reply(301, b"<html>Moved</html>", "text/html"),
+        recorded("getchallenge.json"),
+    )
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        client.login()
+    assert caught.value.status == 301
+    assert "redirects to https://crm.example.com/webservice.php" in str(caught.value)
+    assert "0123456789abcdef" not in str(caught.value)
+    assert replay.operations() == ["getchallenge"]
 
 
 def test_a_retry_reads_the_next_good_answer(client: vtorm.Client, replay: Replay) -> None:

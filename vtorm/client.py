@@ -680,11 +680,20 @@ class Client:
         try:
             if spec.method == "GET":
                 response = self._session.get(
-                    self.url, params=fields, timeout=self.timeout, verify=self.verify
+                    self.url,
+                    params=fields,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    allow_redirects=False,
                 )
             else:
+                # Following a redirect would turn the POST into a GET without its body.
                 response = self._session.post(
-                    self.url, data=fields, timeout=self.timeout, verify=self.verify
+                    self.url,
+                    data=fields,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    allow_redirects=False,
                 )
         except requests.exceptions.SSLError as exc:
             # A certificate problem does not heal by retrying.
@@ -714,7 +723,7 @@ class Client:
                 status,
                 elapsed,
             )
-            raise self._non_envelope(spec, status, response.content, exc) from None
+            raise self._non_envelope(spec, response, exc) from None
         outcome = "ok" if envelope.get("success") is True else _error_code(envelope)
         log.debug(
             "%s %s%s -> HTTP %d %s in %.1f ms",
@@ -728,9 +737,20 @@ class Client:
         return unwrap(envelope, spec.name)
 
     def _non_envelope(
-        self, spec: OperationSpec, status: int, content: bytes, exc: ProtocolError
+        self, spec: OperationSpec, response: requests.Response, exc: ProtocolError
     ) -> ProtocolError | _Retry:
         """The error for a body that is not the envelope (a :class:`_Retry` if a retry may help)."""
+        status, content = response.status_code, response.content
+        if 300 <= status < 400:
+            target = self._scrub(response.headers.get("Location") or "an unnamed place")
+            return ProtocolError(
+                f"{spec.name}: the server redirects to {target}; give the client the URL "
+                "it redirects to (vtorm does not follow redirects: a redirected POST loses "
+                "its body)",
+                status=status,
+                excerpt=exc.excerpt,
+                operation=spec.name,
+            )
         hint = _BROKEN_ON_8.get(spec.name)
         version = self._server_version
         if hint and status == 500 and not content.strip() and (version or "8").startswith("8"):

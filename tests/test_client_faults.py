@@ -168,9 +168,10 @@ def test_notice_before_json_is_read_first_time(client: vtorm.Client, crm: Emulat
 
 
 def test_slow_answer_times_out_and_is_retried(crm: Emulator) -> None:
-    client = make_client(crm, timeout=0.25)
+    client = make_client(crm)
     client.login()
-    crm.inject("delay", operation="listtypes", delay=0.6)
+    client.timeout = 0.5
+    crm.inject("delay", operation="listtypes", delay=1.0)
     assert "Contacts" in client.list_types()
     assert count(crm, "listtypes") == 2
 
@@ -288,14 +289,16 @@ def test_create_with_odd_answer_is_not_repeated(
 
 
 def test_create_timing_out_is_not_repeated(crm: Emulator) -> None:
-    client = make_client(crm, timeout=0.2)
+    client = make_client(crm)
     client.login()
-    crm.inject("delay", operation="create", delay=0.5)
+    client.timeout = 0.3
+    crm.inject("delay", operation="create", delay=0.8)
     with pytest.raises(vtorm.TransportError) as caught:
         contact(client, "Slow")
     assert caught.value.sent is True
+    assert "no answer within 0.3 s" in str(caught.value)
     assert count(crm, "create") == 1
-    crm.inject("delay", operation="query", delay=0.5)  # lets the slow create finish first
+    crm.inject("delay", operation="query", delay=0.8)  # lets the slow create finish first
     client.timeout = 5.0
     assert len(contacts_named(client, "Slow")) == 1
 

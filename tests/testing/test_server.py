@@ -9,7 +9,7 @@ import requests
 from vtorm.testing import Emulator
 
 if TYPE_CHECKING:
-    from tests.testing.conftest import Wire
+    from emulator_wire import Wire
 
 
 def test_starts_on_a_free_port_and_stops() -> None:

@@ -70,10 +70,18 @@ class ModuleSchema:
     label_fields: tuple[str, ...]
     fields: Mapping[str, FieldSchema]
     describe: Mapping[str, Any] = field(compare=False, repr=False)
+    # The module's entry in listtypes' ``information`` (its label there can
+    # differ from describe's: "FAQ" / "Faq"); empty when the dump had none.
+    information: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_describe(cls, raw: Mapping[str, Any], singular: str = "") -> ModuleSchema:
-        """Build a module from a describe ``result`` object."""
+    def from_describe(
+        cls,
+        raw: Mapping[str, Any],
+        singular: str = "",
+        information: Mapping[str, Any] | None = None,
+    ) -> ModuleSchema:
+        """Build a module from a describe ``result`` object (and its listtypes entry)."""
         fields = {f.name: f for f in map(FieldSchema.from_describe, raw.get("fields") or ())}
         label_fields = tuple(
             name.strip() for name in str(raw.get("labelFields") or "").split(",") if name.strip()
@@ -87,6 +95,7 @@ class ModuleSchema:
             label_fields=label_fields,
             fields=fields,
             describe=raw,
+            information=dict(information or {}),
         )
 
 
@@ -116,7 +125,8 @@ def load_schemas(directory: str | Path | None = None) -> dict[str, ModuleSchema]
         raw = _result(json.loads(path.read_text(encoding="utf-8")))
         if not isinstance(raw, dict) or "name" not in raw or "fields" not in raw:
             raise ValueError(f"{path.name}: not a describe result")
-        singular = str((information.get(raw["name"]) or {}).get("singular", ""))
-        schemas[raw["name"]] = ModuleSchema.from_describe(raw, singular)
+        info = information.get(raw["name"]) or {}
+        singular = str(info.get("singular", ""))
+        schemas[raw["name"]] = ModuleSchema.from_describe(raw, singular, info)
     rank = {name: i for i, name in enumerate(order)}
     return dict(sorted(schemas.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))

@@ -61,7 +61,8 @@ def _cached(schemas: Mapping[str, ModuleSchema]) -> tuple[dict[str, Any], dict[s
     found = _CACHE.get(id(schemas))
     if found is None or found[0] is not schemas:
         information = {
-            name: {"isEntity": s.is_entity, "label": s.label, "singular": s.singular}
+            name: dict(s.information)
+            or {"isEntity": s.is_entity, "label": s.label, "singular": s.singular}
             for name, s in schemas.items()
         }
         listtypes = {"types": list(schemas), "information": information}
@@ -154,11 +155,19 @@ def listtypes(ctx: Context, params: Mapping[str, str]) -> Any:
     names = [
         name
         for name, schema in ctx.crm.schemas.items()
-        if any(f.type in kinds for f in schema.fields.values())
+        if schema.is_entity and any(_matches(name, f, kinds) for f in schema.fields.values())
     ]
     info = result["information"]
     # PHP's json_encode of an empty array is [] even where an object is meant.
     return {"types": names, "information": {n: info[n] for n in names} if names else []}
+
+
+def _matches(module: str, field: FieldSchema, kinds: set[str]) -> bool:
+    # Only entity modules are filtered in; the users' reference fields (role,
+    # manager, currency) are not counted as references by the real server.
+    if module == "Users" and field.type == "reference":
+        return False
+    return field.type in kinds
 
 
 @operation("describe", method="GET")

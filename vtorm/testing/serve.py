@@ -1,0 +1,64 @@
+"""``vtorm serve``: run the embedded CRM in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vtorm.testing.emulator import Emulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``vtorm serve``."""
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--schema", metavar="DIR", default=None, help="describe dump to emulate (default: stock)"
+    )
+    parser.add_argument("--db", metavar="FILE", default=None, help="SQLite file keeping the data")
+    parser.add_argument("--demo", action="store_true", help="seed the demo data set")
+    parser.add_argument(
+        "--quirks",
+        choices=("8.4", "none"),
+        default="8.4",
+        help="reproduce stock 8.4 on PHP 8 (default) or the designed behaviour",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the emulator, print how to reach it, serve until interrupted."""
+    try:
+        crm = Emulator(
+            port=args.port,
+            host=args.host,
+            schema_dir=args.schema,
+            db_path=args.db,
+            demo=args.demo,
+            quirks=None if args.quirks == "none" else args.quirks,
+        )
+        crm.start()
+    except (OSError, ValueError) as exc:
+        print(f"vtorm serve: {exc}", file=sys.stderr)
+        return 1
+    print(f"URL:        {crm.url}")
+    print(f"User name:  {crm.username}")
+    print(f"Access key: {crm.access_key}")
+    print("Serving until Ctrl-C.", flush=True)
+    try:
+        crm.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        crm.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m vtorm.testing.serve``: the same as ``vtorm serve``."""
+    parser = argparse.ArgumentParser(prog="vtorm serve", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

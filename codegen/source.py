@@ -220,7 +220,7 @@ def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> Ra
     return RawDump(
         listtypes=listtypes,
         describes=describes,
-        url=text("url") or "",
+        url=text("url") or text("source") or "",
         username=text("username") or "",
         user_id=text("user_id"),
         vtiger_version=text("vtiger_version"),

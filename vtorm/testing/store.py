@@ -38,6 +38,16 @@ Row = sqlite3.Row | Mapping[str, Any]
 FIRST_CRMID = 6
 
 _ID_PART = re.compile(r"^\d+$")
+# References retrieve answers as "" rather than null when unset (query rows
+# still say null): the activity's contact lives in a link table.
+_EMPTY_REFERENCES = frozenset(
+    {
+        ("Calendar", "contact_id"),
+        ("Events", "contact_id"),
+        ("Project", "linktoaccountscontacts"),
+    }
+)
+
 # Users' password and access-key fields: described, never answered.
 _SECRET_FIELDS = frozenset({"user_password", "confirm_password", "accesskey"})
 _PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
@@ -110,6 +120,8 @@ def _layout(schema: ModuleSchema) -> _Layout:
             # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
             continue
         kind = "null" if field.type in _NULL_TYPES else "date" if field.type == "date" else "text"
+        if (schema.name, name) in _EMPTY_REFERENCES:
+            kind = "empty"
         render.append((name, kind))
     cols = ", ".join(_quote(n) for n in ("crmid", *names))
     marks = ", ".join("?" for _ in ("crmid", *names))
@@ -422,6 +434,8 @@ class Store:
                 out[name] = wsid
                 continue
             value = row[name]
+            if kind == "empty":
+                kind = "text" if retrieve else "null"
             if kind == "null":
                 if value is not None and "x" in value and not self._alive_reference(value):
                     value = None
@@ -462,7 +476,9 @@ class Store:
         out["label"] = self.label(module, row)
         fields = self.schemas[module].fields
         if "currency1" in fields and "unit_price" in fields:
-            price = row["unit_price"]
+            # The price in the base currency, a JSON number. Only Products get
+            # their currency row filled on create; Services answer 0.
+            price = row["unit_price"] if module == "Products" else None
             number = float(price) if price else 0
             out["currency1"] = int(number) if number == int(number) else number
             out["currency_id"] = "21x1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -50,7 +51,10 @@ NUMBER_PREFIXES: dict[str, str] = {
 }
 
 # Fields the server fills on create with a fixed value when they were not sent.
-_FIXED_DEFAULTS: dict[str, str] = {"source": "WEBSERVICE", "folderid": "22x1"}
+_FIXED_DEFAULTS: dict[str, str] = {"source": "WEBSERVICE", "folderid": "22x1", "filesize": "0"}
+
+# Numeric fields left empty on create, unlike the others (which get 0).
+_NO_DEFAULT: frozenset[tuple[str, str]] = frozenset({("Calendar", "reminder_time")})
 
 # id(schemas) -> (schemas, listtypes result, {module: describe JSON text}); the
 # schemas are parsed once per process, so this is computed once too.
@@ -210,7 +214,11 @@ def _fill_defaults(ctx: Context, schema: ModuleSchema, values: dict[str, Any]) -
             values[name] = _FIXED_DEFAULTS[name]
         elif field.type == "boolean":
             values[name] = "0"
-        elif field.type in NUMERIC_TYPES and field.editable:
+        elif (
+            field.type in NUMERIC_TYPES
+            and field.editable
+            and (schema.name, name) not in _NO_DEFAULT
+        ):
             values[name] = zero(field)
         elif name == "creator" and field.type == "reference":
             values[name] = _user_id(ctx)
@@ -219,6 +227,29 @@ def _fill_defaults(ctx: Context, schema: ModuleSchema, values: dict[str, Any]) -
         prefix = NUMBER_PREFIXES.get(schema.name, schema.name[:3].upper())
         values[numbered.name] = f"{prefix}{ctx.crm.store.next_number(schema.name)}"
     _forecast(schema, values)
+    _duration(schema, values)
+
+
+def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
+    """An activity's duration, from its start to its end (a task ends with its due day)."""
+    if "duration_minutes" not in schema.fields or not values.get("date_start"):
+        return
+    try:
+        start = datetime.datetime.fromisoformat(
+            f"{values['date_start']} {values.get('time_start') or '00:00:00'}"
+        )
+        due = datetime.date.fromisoformat(values.get("due_date") or values["date_start"])
+        if values.get("time_end"):
+            end = datetime.datetime.fromisoformat(f"{due.isoformat()} {values['time_end']}")
+        else:
+            end = datetime.datetime.combine(due + datetime.timedelta(days=1), datetime.time())
+    except ValueError:
+        return
+    seconds = max(int((end - start).total_seconds()), 0)
+    if not values.get("duration_hours"):
+        values["duration_hours"] = str(seconds // 3600)
+    if not values.get("duration_minutes") or values["duration_minutes"] == "0":
+        values["duration_minutes"] = str(seconds % 3600 // 60)
 
 
 def _forecast(schema: ModuleSchema, values: dict[str, Any]) -> None:
@@ -233,6 +264,13 @@ def _forecast(schema: ModuleSchema, values: dict[str, Any]) -> None:
 def retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
     """One record by id."""
     module, _, row = ctx.crm.store.locate(params.get("id"))
+    if (
+        module == "Calendar"
+        and "activitytype" in ctx.crm.schemas[module].fields
+        and not row["activitytype"]
+    ):
+        # A task saved without an activity type cannot be resolved to a module.
+        raise invalid_id()
     return ctx.crm.store.render(module, row, retrieve=True)
 
 

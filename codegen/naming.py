@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import keyword
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -132,13 +132,19 @@ def make_identifier(wire: str, prefix: str) -> tuple[str, str | None]:
     return name, reason
 
 
+_SHADOWS = "would shadow a name the generated module uses"
+_MODEL_ATTRIBUTE = "is a Model attribute"
+_CLASS = "is the name of a generated class"
+
+
 def _claim(
-    wanted: str, note: str | None, taken: set[str], reserved: frozenset[str] | set[str], why: str
+    wanted: str, note: str | None, taken: set[str], reserved: Mapping[str, str]
 ) -> tuple[str, str | None]:
     name = wanted
     if name in reserved:
+        why = reserved[name]
+        note = f"{note}; {name} {why}" if note else why
         name += "_"
-        note = note or why
     if name in taken or name in reserved:
         stem = name.rstrip("_") or name
         number = 2
@@ -152,7 +158,7 @@ def _claim(
 
 
 def _assign(
-    wires: list[str], prefix: str, reserved: frozenset[str] | set[str], why: str
+    wires: list[str], prefix: str, reserved: Mapping[str, str]
 ) -> dict[str, tuple[str, str | None]]:
     """Identifiers for ``wires``: names valid as they are claim theirs first."""
     taken: set[str] = set()
@@ -166,7 +172,7 @@ def _assign(
         else:
             pending.append((wire, name, note))
     for wire, name, note in pending:
-        result[wire] = _claim(name, note, taken, reserved, why)
+        result[wire] = _claim(name, note, taken, reserved)
     return result
 
 
@@ -178,27 +184,17 @@ def alias_name(cls: str, attr: str) -> str:
 def plan_modules(modules: Iterable[ModuleSpec]) -> tuple[ModulePlan, ...]:
     """Names for every module, field and picklist alias, in the generator's order."""
     specs = sorted(modules, key=lambda spec: spec.name)
-    classes = _assign(
-        [spec.name for spec in specs],
-        "M",
-        MODULE_NAMES,
-        "would shadow a name the generated module uses",
-    )
-    class_names = {name for name, _ in classes.values()}
-    field_reserved = frozenset(MODULE_NAMES | MODEL_ATTRIBUTES | class_names)
-    attrs_by_module: list[dict[str, tuple[str, str | None]]] = []
-    for spec in specs:
-        attrs_by_module.append(
-            _assign(
-                [field.wire for field in spec.fields],
-                "f",
-                field_reserved,
-                "is taken by Model or by a name the generated module uses",
-            )
-        )
-    alias_reserved: set[str] = set(MODULE_NAMES | class_names)
+    module_names = dict.fromkeys(MODULE_NAMES, _SHADOWS)
+    classes = _assign([spec.name for spec in specs], "M", module_names)
+    class_names = dict.fromkeys((name for name, _ in classes.values()), _CLASS)
+    field_reserved = {**class_names, **dict.fromkeys(MODEL_ATTRIBUTES, _MODEL_ATTRIBUTE)}
+    field_reserved.update(module_names)
+    attrs_by_module = [
+        _assign([field.wire for field in spec.fields], "f", field_reserved) for spec in specs
+    ]
+    alias_reserved = {**class_names, **module_names}
     for names in attrs_by_module:
-        alias_reserved.update(name for name, _ in names.values())
+        alias_reserved.update((name, "is an attribute") for name, _ in names.values())
     aliases_taken: set[str] = set()
     plans: list[ModulePlan] = []
     for spec, names in zip(specs, attrs_by_module, strict=True):
@@ -208,7 +204,7 @@ def plan_modules(modules: Iterable[ModuleSpec]) -> tuple[ModulePlan, ...]:
             attr, note = names[field.wire]
             alias = None
             if field.type == "picklist" and field.picklist:
-                alias, _ = _claim(alias_name(cls, attr), None, aliases_taken, alias_reserved, "")
+                alias, _ = _claim(alias_name(cls, attr), None, aliases_taken, alias_reserved)
             fields.append(FieldPlan(spec=field, attr=attr, note=note, alias=alias))
         plans.append(ModulePlan(spec=spec, cls=cls, fields=tuple(fields), note=cls_note))
     return tuple(plans)

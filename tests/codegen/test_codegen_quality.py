@@ -1,0 +1,124 @@
+"""The generated module as tools see it: ruff-formatted, ruff- and mypy --strict-clean, stable."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import mypy.api
+import pytest
+from conftest import (
+    CUSTOM_CONTACTS,
+    ROOT,
+    STOCK,
+    describe,
+    fld,
+    hostile_describes,
+    picklist,
+    ruff,
+    write_dump,
+)
+
+from codegen.render import render
+from codegen.source import from_dump
+
+DATE = datetime.date(2026, 11, 29)
+
+# Names the layout tests combine: every branch of ruff's line-splitting shows up.
+TARGETS = ["Accounts", "Campaigns", "HelpDesk", "Invoice", "Leads", "Potentials", "PurchaseOrder"]
+
+
+def values(count: int) -> list[str]:
+    """``count`` distinct picklist values."""
+    return [f"v{i}" * 3 for i in range(count)]
+
+
+def layout_describes() -> dict[str, dict[str, object]]:
+    """Fields of every width: short, long names, many targets, long labels and picklists."""
+    fields = []
+    for width in (5, 20, 35, 45, 55, 62):
+        stem = ("f" + "x" * width)[:width]
+        for count in (1, 3, 5, 7):
+            fields.append(
+                fld(f"{stem}_r{count}", "reference", refersTo=TARGETS[:count], mandatory=count == 3)
+            )
+        fields.append(fld(f"{stem}_s", label="L" * (width + 20)))
+        fields.append(fld(f"{stem}_t", "text", default="d " * width, editable=False))
+        fields.append(
+            fld(f"{stem}_p", "picklist", picklistValues=picklist(*values(width // 5 + 1)))
+        )
+        fields.append(fld(f"{stem}_m", "multipicklist", picklistValues=picklist("only one")))
+    modules: dict[str, dict[str, object]] = {
+        name: describe(name, [fld("name")], idPrefix=str(40 + i)) for i, name in enumerate(TARGETS)
+    }
+    modules["Wide"] = describe(
+        "Wide", fields, labelFields=",".join(f"label_field_{i}" for i in range(12))
+    )
+    return modules
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The generated module for the stock, customised, hostile and layout dumps."""
+    base = tmp_path_factory.mktemp("generated")
+    custom = base / "custom-dump"
+    shutil.copytree(STOCK, custom)
+    shutil.copy(CUSTOM_CONTACTS, custom / "describe-Contacts.json")
+    dumps = {
+        "stock_models": STOCK,
+        "custom_models": custom,
+        "hostile_models": write_dump(base / "hostile-dump", hostile_describes()),
+        "layout_models": write_dump(base / "layout-dump", layout_describes()),
+    }
+    files = {}
+    for name, dump in dumps.items():
+        path = base / f"{name}.py"
+        path.write_text(render(from_dump(dump), date=DATE), encoding="utf-8")
+        files[name] = path
+    return files
+
+
+def test_ruff_format_leaves_it_unchanged(generated: dict[str, Path]) -> None:
+    result = ruff("format", "--diff", *map(str, generated.values()))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_check_passes(generated: dict[str, Path]) -> None:
+    result = ruff("check", *map(str, generated.values()))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_passes(generated: dict[str, Path]) -> None:
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            *map(str, generated.values()),
+        ]
+    )
+    assert status == 0, stdout + stderr
+
+
+def test_same_input_same_bytes(tmp_path: Path) -> None:
+    first = render(from_dump(STOCK), date=DATE)
+    # The same modules listed in another order, each file a whole envelope.
+    other = tmp_path / "shuffled"
+    other.mkdir()
+    listtypes = json.loads((STOCK / "listtypes.json").read_text(encoding="utf-8"))
+    listtypes["types"].reverse()
+    (other / "listtypes.json").write_text(json.dumps({"success": True, "result": listtypes}))
+    for path in STOCK.glob("describe-*.json"):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        (other / path.name).write_text(json.dumps({"success": True, "result": result}))
+    second = render(from_dump(other), date=DATE)
+    assert first.replace(STOCK.as_posix(), "D") == second.replace(other.as_posix(), "D")
+    later = render(from_dump(STOCK), date=DATE + datetime.timedelta(days=400))
+    changed = [
+        (a, b) for a, b in zip(first.splitlines(), later.splitlines(), strict=True) if a != b
+    ]
+    assert changed == [("Generated: 2026-11-29", "Generated: 2028-01-03")]

@@ -11,6 +11,9 @@ import requests
 
 from vtorm.testing import Emulator
 
+# The smallest valid Contacts element.
+CONTACT_ELEMENT = {"lastname": "Minimal", "assigned_user_id": "19x1"}
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 

@@ -99,6 +99,10 @@ class WebServiceServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer is normal (timeouts, stopped tests): log quietly."""
+        log.debug("connection from %s ended abruptly", client_address, exc_info=True)
+
     def close_connections(self) -> None:
         """Shut every open keep-alive connection (the server is stopping)."""
         with self.connections_lock:

@@ -1,0 +1,138 @@
+"""``vtorm serve`` in a subprocess, and the pytest fixtures."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from emulator_wire import Wire
+
+from vtorm.testing import Emulator
+
+pytest_plugins = ["pytester"]
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vtorm.testing.serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    printed: dict[str, str] = {}
+    for _ in range(3):
+        label, _, value = process.stdout.readline().partition(":")
+        printed[label.strip()] = value.strip()
+    return process, printed
+
+
+def _stop(process: subprocess.Popen[str]) -> int:
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_serve_prints_url_and_credentials_and_stops_on_ctrl_c() -> None:
+    process, printed = _serve()
+    try:
+        assert printed["URL"].startswith("http://127.0.0.1:")
+        assert printed["URL"].endswith("/webservice.php")
+        assert printed["User name"] == "admin"
+        assert len(printed["Access key"]) == 16
+
+        class Running:
+            url = printed["URL"]
+            username = printed["User name"]
+            access_key = printed["Access key"]
+
+        wire = Wire(Running())  # type: ignore[arg-type]
+        assert wire.login()["success"] is True
+        assert wire.get("retrieve", id="19x1")["result"]["user_name"] == "admin"
+    finally:
+        code = _stop(process)
+    assert code == 0
+
+
+def test_serve_keeps_data_in_a_db_file(tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite"
+    process, printed = _serve("--db", str(db), "--quirks", "none")
+    try:
+
+        class Running:
+            url = printed["URL"]
+            username = printed["User name"]
+            access_key = printed["Access key"]
+
+        wire = Wire(Running())  # type: ignore[arg-type]
+        wire.login()
+        created = wire.create("Accounts", accountname="Kept", assigned_user_id="19x1")
+    finally:
+        assert _stop(process) == 0
+    with Emulator(db_path=db) as crm:
+        again = Wire(crm)
+        assert again.login()["success"]
+        body = again.get("retrieve", id=created["id"])
+        assert body["result"]["accountname"] == "Kept"
+        follow = again.create("Accounts", accountname="Next", assigned_user_id="19x1")
+        assert follow["account_no"] == "ACC2"
+
+
+def test_serve_refuses_a_missing_schema_dir(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vtorm.testing.serve", "--schema", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
+
+
+def test_emulator_fixture_in_a_user_test_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import requests
+
+        def test_fresh(vtiger_emulator):
+            url = vtiger_emulator.url
+            body = requests.get(url, params={"operation": "getchallenge", "username": "admin"})
+            assert body.json()["success"] is True
+            assert vtiger_emulator.calls == [("getchallenge", {"username": "admin"})]
+
+        def test_each_test_gets_its_own(vtiger_emulator):
+            assert vtiger_emulator.calls == []
+            assert vtiger_emulator.state.store.alive == {}
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_client_fixture_talks_to_the_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_client(vtiger_client, vtiger_emulator):
+            assert vtiger_client is not None
+            types = vtiger_client.list_types()
+            assert "Contacts" in str(types)
+            assert "listtypes" in [name for name, _ in vtiger_emulator.calls]
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_stopped_emulator_refuses_connections() -> None:
+    crm = Emulator().start()
+    url = crm.url
+    crm.stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, params={"operation": "listtypes"}, timeout=2)

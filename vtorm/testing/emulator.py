@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import socket
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -128,7 +130,15 @@ class Emulator:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        # Wake the serving loop at once rather than at its next poll.
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection((self.host, self.port), timeout=1),
+        ):
+            pass
+        stopper.join(timeout=5)
         server.close_connections()
         server.server_close()
         if self._thread is not None:

@@ -137,6 +137,41 @@ def _layout(schema: ModuleSchema) -> _Layout:
     )
 
 
+# id(schemas) -> (schemas, layouts, creation script): the schemas are parsed
+# once per process, so a fresh store only runs one prepared executescript.
+_PREPARED: dict[int, tuple[Mapping[str, ModuleSchema], dict[str, _Layout], str]] = {}
+
+
+def _prepared(schemas: Mapping[str, ModuleSchema]) -> tuple[dict[str, _Layout], str]:
+    found = _PREPARED.get(id(schemas))
+    if found is None or found[0] is not schemas:
+        layouts = {name: _layout(schema) for name, schema in schemas.items()}
+        creates = [
+            "CREATE TABLE IF NOT EXISTS crmentity (crmid INTEGER PRIMARY KEY, module TEXT,"
+            " deleted INTEGER NOT NULL DEFAULT 0, ownerid TEXT, createdtime TEXT,"
+            " modifiedtime TEXT);",
+            "CREATE TABLE IF NOT EXISTS modnum (module TEXT PRIMARY KEY, last INTEGER);",
+        ]
+        for layout in layouts.values():
+            cols = "".join(f", {_quote(c)} TEXT" for c in layout.columns)
+            creates.append(
+                f"CREATE TABLE IF NOT EXISTS {layout.table} (crmid INTEGER PRIMARY KEY,"
+                f" _hidden INTEGER NOT NULL DEFAULT 0{cols});"
+            )
+        script = "\n".join(
+            [
+                "PRAGMA journal_mode = MEMORY;",
+                "PRAGMA synchronous = OFF;",
+                "BEGIN;",
+                *creates,
+                "COMMIT;",
+            ]
+        )
+        found = (schemas, layouts, script)
+        _PREPARED[id(schemas)] = found
+    return found[1], found[2]
+
+
 class Store:
     """The emulated CRM's records in one SQLite connection guarded by a lock."""
 
@@ -155,7 +190,7 @@ class Store:
             db_path or ":memory:", check_same_thread=False, isolation_level=None
         )
         self.conn.row_factory = sqlite3.Row
-        self.layouts = {name: _layout(schema) for name, schema in schemas.items()}
+        self.layouts, self._create_script = _prepared(schemas)
         self.prefixes = {schema.id_prefix: name for name, schema in schemas.items()}
         self._install_vtql()
         self.fresh = self._create_tables()
@@ -183,22 +218,8 @@ class Store:
             row[0]
             for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        statements = [
-            "PRAGMA journal_mode = MEMORY;",
-            "PRAGMA synchronous = OFF;",
-            "CREATE TABLE IF NOT EXISTS crmentity (crmid INTEGER PRIMARY KEY, module TEXT,"
-            " deleted INTEGER NOT NULL DEFAULT 0, ownerid TEXT, createdtime TEXT,"
-            " modifiedtime TEXT);",
-            "CREATE TABLE IF NOT EXISTS modnum (module TEXT PRIMARY KEY, last INTEGER);",
-        ]
-        for layout in self.layouts.values():
-            cols = "".join(f", {_quote(c)} TEXT" for c in layout.columns)
-            statements.append(
-                f"CREATE TABLE IF NOT EXISTS {layout.table} (crmid INTEGER PRIMARY KEY,"
-                f" _hidden INTEGER NOT NULL DEFAULT 0{cols});"
-            )
         with self.lock:
-            self.conn.executescript("\n".join(statements))
+            self.conn.executescript(self._create_script)
         return "crmentity" not in existing
 
     # -- ids --------------------------------------------------------------------

@@ -451,7 +451,7 @@ def test_related_types(client: vtorm.Client) -> None:
 
 
 def test_related_types_unknown_module(client: vtorm.Client) -> None:
-    with pytest.raises(vtorm.VtigerError):
+    with pytest.raises(vtorm.AccessDeniedError):
         client.related_types("NoSuchModule")
 
 
@@ -468,7 +468,7 @@ def test_retrieve_and_query_related(client: vtorm.Client, crm: Emulator) -> None
 
 
 def test_retrieve_related_bad_id(client: vtorm.Client) -> None:
-    with pytest.raises(vtorm.VtigerError) as caught:
+    with pytest.raises(vtorm.AccessDeniedError) as caught:
         client.retrieve_related("11x999999", "Contacts", "Contacts")
     assert caught.value.operation == "retrieve_related"
 
@@ -523,13 +523,13 @@ def test_convert_lead(client: vtorm.Client, crm: Emulator) -> None:
 
 
 def test_convert_lead_bad_id(client: vtorm.Client) -> None:
-    with pytest.raises(vtorm.VtigerError) as caught:
+    with pytest.raises(vtorm.AccessDeniedError) as caught:
         client.convert_lead("10x999999", {"Contacts": {"lastname": "X"}})
     assert caught.value.operation == "convertlead"
 
 
 def test_files_retrieve_bad_id(client: vtorm.Client) -> None:
-    with pytest.raises(vtorm.VtigerError) as caught:
+    with pytest.raises(vtorm.RecordNotFoundError) as caught:
         client.files_retrieve("15x999999")
     assert caught.value.operation == "files_retrieve"
 

@@ -162,6 +162,21 @@ def test_login_refused(client: vtorm.Client, replay: Replay) -> None:
     assert caught.value.message == "Invalid username or password"
 
 
+def test_invalidated_token_gets_one_fresh_challenge(client: vtorm.Client, replay: Replay) -> None:
+    # Another getchallenge for the same user (elsewhere) invalidates our token.
+    replay.on("login", recorded("login-unknown-user.json"), recorded("login-success.json"))
+    assert client.login().session_name == SESSION
+    assert replay.operations() == ["getchallenge", "login", "getchallenge", "login"]
+
+
+def test_expired_token_twice_is_raised(client: vtorm.Client, replay: Replay) -> None:
+    replay.on("login", recorded("login-unknown-user.json"))
+    with pytest.raises(vtorm.AuthenticationError) as caught:
+        client.login()
+    assert caught.value.code == "INVALID_AUTH_TOKEN"
+    assert replay.operations() == ["getchallenge", "login", "getchallenge", "login"]
+
+
 def test_session_invalid_is_renewed(client: vtorm.Client, replay: Replay) -> None:
     replay.on(
         "query", recorded("session-invalid-query.json"), recorded("query-select-columns.json")

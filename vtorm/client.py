@@ -409,7 +409,10 @@ class Client:
         result = self._invoke("extendsession", {}, renew_codes=_EXTEND_RENEW_CODES)
         extended = LoginResult.from_result(result, "extendsession")
         with self._login_lock:
-            self._login = extended
+            current = self._login
+            # Keep the object other threads hold when the session is the same.
+            if current is None or current.session_name != extended.session_name:
+                self._login = extended
         return extended
 
     # -- records -------------------------------------------------------------

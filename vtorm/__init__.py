@@ -23,6 +23,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.model import FieldInfo, Model, field
 from vtorm.query import Manager, Q, QuerySet, UnsupportedQueryError
 
 __version__ = "0.1.0"
@@ -34,11 +35,13 @@ __all__ = [
     "ConflictError",
     "DuplicateError",
     "FieldError",
+    "FieldInfo",
     "FlushError",
     "InvalidIdError",
     "LoginResult",
     "Manager",
     "MandatoryFieldError",
+    "Model",
     "MultipleObjectsReturned",
     "ObjectDoesNotExist",
     "ProtocolError",
@@ -55,5 +58,6 @@ __all__ = [
     "VtigerError",
     "VtormError",
     "connect",
+    "field",
     "get_client",
 ]

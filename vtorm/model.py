@@ -1,0 +1,304 @@
+"""The runtime of generated model classes: ``Model``, ``field()`` and dirty tracking.
+
+A generated class (see ``docs/architecture.md``) is an attrs class deriving
+from :class:`Model`, one attribute per describe field made with
+:func:`field`. Instances built from server rows (:meth:`Model._from_row`)
+keep the row itself as the snapshot of what was loaded; :meth:`Model._changes`
+compares wire forms against it only when asked, so loading stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import attrs
+
+from vtorm import errors
+from vtorm.query.manager import ManagerDescriptor
+from vtorm.types import row_builder, to_python, to_wire, wire_equal
+
+if TYPE_CHECKING:
+    from vtorm.client import Client
+
+__all__ = ["FieldInfo", "Model", "ModelMeta", "ModelState", "field", "model_for_module"]
+
+M = TypeVar("M", bound="Model")
+_REPR_LABEL_MAX = 60
+
+
+@attrs.frozen
+class FieldInfo:
+    """What vtorm knows of one field: names, Vtiger type and describe flags.
+
+    ``attr`` is the Python attribute name, ``wire`` the server's field name,
+    ``type`` the Vtiger type name; ``default`` is the describe default as wire
+    text; ``refers_to`` the modules a reference may point at; ``picklist`` the
+    values describe listed (possibly only those of the describing user's role).
+    """
+
+    attr: str
+    wire: str
+    type: str
+    label: str = ""
+    mandatory: bool = False
+    editable: bool = True
+    default: Any = None
+    refers_to: tuple[str, ...] = ()
+    picklist: tuple[str, ...] = ()
+    nullable: bool = True
+
+    @property
+    def read_only(self) -> bool:
+        """True when the server ignores values sent for this field."""
+        return not self.editable
+
+
+def field(
+    wire_name: str,
+    type_name: str,
+    *,
+    label: str = "",
+    mandatory: bool = False,
+    editable: bool = True,
+    default: Any = None,
+    refers_to: tuple[str, ...] = (),
+    picklist: tuple[str, ...] = (),
+    nullable: bool = True,
+) -> Any:
+    """Declare a model attribute for the server field ``wire_name`` of type ``type_name``.
+
+    Every attribute defaults to ``None`` (instances may be built partially);
+    ``default`` is only the CRM's default as describe reports it. A field
+    that is not editable cannot be assigned on an instance.
+    """
+    info = FieldInfo(
+        attr=wire_name,  # the attribute name is known once the class exists
+        wire=wire_name,
+        type=type_name,
+        label=label,
+        mandatory=mandatory,
+        editable=editable,
+        default=default,
+        refers_to=tuple(refers_to),
+        picklist=tuple(picklist),
+        nullable=nullable,
+    )
+    return attrs.field(
+        default=None,
+        metadata={"vtorm": info},
+        on_setattr=None if editable else attrs.setters.frozen,
+    )
+
+
+@attrs.define
+class ModelMeta:
+    """The field table of a model class, built once per class from its attrs fields."""
+
+    model: type[Model]
+    module: str
+    id_prefix: str
+    fields: dict[str, FieldInfo]
+    by_wire: dict[str, FieldInfo]
+    label_fields: tuple[str, ...]
+
+    @classmethod
+    def build(cls, model: type[Model]) -> ModelMeta:
+        """Read the ``field()`` metadata of ``model``'s attrs fields."""
+        fields: dict[str, FieldInfo] = {}
+        for attribute in attrs.fields(model):
+            info = attribute.metadata.get("vtorm")
+            if isinstance(info, FieldInfo):
+                fields[attribute.name] = attrs.evolve(info, attr=attribute.name)
+        return cls(
+            model=model,
+            module=getattr(model, "__module_name__", model.__name__),
+            id_prefix=getattr(model, "__id_prefix__", ""),
+            fields=fields,
+            by_wire={info.wire: info for info in fields.values()},
+            label_fields=tuple(getattr(model, "__label_fields__", ())),
+        )
+
+
+class _MetaAccessor:
+    """``Model._meta``: the class's ModelMeta, built on first use."""
+
+    def __get__(self, instance: object, owner: type[Model]) -> ModelMeta:
+        meta = owner.__dict__.get("_vtorm_meta")
+        if meta is None:
+            meta = ModelMeta.build(owner)
+            type.__setattr__(owner, "_vtorm_meta", meta)
+        return meta
+
+
+class ModelState:
+    """Per-instance bookkeeping: where it came from and what was loaded.
+
+    ``loaded`` maps wire names to wire values as the server last sent them
+    (the row itself, not a copy); ``adding`` is True until the record exists.
+    """
+
+    __slots__ = ("adding", "client", "loaded")
+
+    def __init__(self, client: Client | None, loaded: Mapping[str, Any], adding: bool) -> None:
+        self.client = client
+        self.loaded = loaded
+        self.adding = adding
+
+    def __repr__(self) -> str:
+        return f"<ModelState adding={self.adding} loaded={len(self.loaded)} fields>"
+
+
+_MODELS: dict[str, type[Model]] = {}
+
+
+def model_for_module(module: str) -> type[Model] | None:
+    """The model class most recently declared for the Vtiger module ``module``."""
+    return _MODELS.get(module)
+
+
+def _new_state() -> ModelState:
+    return ModelState(None, {}, True)
+
+
+@attrs.define(kw_only=True, eq=False, slots=False)
+class Model:
+    """Base of every generated model class: one instance is one CRM record."""
+
+    __module_name__: ClassVar[str]
+    __id_prefix__: ClassVar[str]
+    __label_fields__: ClassVar[tuple[str, ...]] = ()
+    DoesNotExist: ClassVar[type[errors.ObjectDoesNotExist]] = errors.ObjectDoesNotExist
+    MultipleObjectsReturned: ClassVar[type[errors.MultipleObjectsReturned]] = (
+        errors.MultipleObjectsReturned
+    )
+
+    objects = ManagerDescriptor()
+    _meta = _MetaAccessor()
+
+    id: str | None = field("id", "autogenerated", label="Record Id", editable=False)
+    _state: ModelState = attrs.field(init=False, repr=False, factory=_new_state)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        qualname = cls.__qualname__
+        for name in ("DoesNotExist", "MultipleObjectsReturned"):
+            base = getattr(cls, name)
+            made = type(name, (base,), {"__module__": cls.__module__,
+                                         "__qualname__": f"{qualname}.{name}"})
+            setattr(cls, name, made)
+        # A __repr__ of the class's own keeps attrs from writing its default one.
+        cls.__repr__ = lambda self: Model._model_repr(self)  # type: ignore[method-assign]
+        module = cls.__dict__.get("__module_name__")
+        if isinstance(module, str):
+            _MODELS[module] = cls
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def _from_row(cls: type[M], row: Mapping[str, Any], client: Client | None = None) -> M:
+        """A clean instance from a wire row; fields absent from the row are None."""
+        built: M = row_builder(cls)(row, client)
+        return built
+
+    def _mark_clean(self, row: Mapping[str, Any]) -> None:
+        """Take the values of the server row ``row`` and make it the snapshot."""
+        meta = type(self)._meta
+        values = self.__dict__
+        for wire, wire_value in row.items():
+            info = meta.by_wire.get(wire)
+            if info is None:
+                continue
+            new = to_python(info, wire_value)
+            old = values.get(info.attr)
+            # A referenced instance stays in place when the server confirms its id.
+            if isinstance(old, Model) and old.id is not None and old.id == new:
+                continue
+            values[info.attr] = new
+        state = self._state
+        merged = dict(state.loaded)
+        merged.update(row)
+        state.loaded = merged
+        state.adding = False
+
+    # ------------------------------------------------------------------ writing
+
+    def _to_wire(self, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        """The wire form of the named wire fields (every field that is set when None)."""
+        meta = type(self)._meta
+        module = meta.module
+        if fields is None:
+            infos = [i for i in meta.fields.values() if getattr(self, i.attr) is not None]
+        else:
+            infos = [self._info(wire) for wire in fields]
+        return {i.wire: to_wire(i, getattr(self, i.attr), module) for i in infos}
+
+    def _info(self, wire: str) -> FieldInfo:
+        meta = type(self)._meta
+        info = meta.by_wire.get(wire)
+        if info is None:
+            raise errors.FieldError(f"{type(self).__name__} has no field {wire!r}")
+        return info
+
+    def _changes(self) -> dict[str, Any]:
+        """Wire name -> new wire value of each editable field that differs from the snapshot.
+
+        A new object reports every editable field that is not None.
+        """
+        meta = type(self)._meta
+        module = meta.module
+        state = self._state
+        loaded = state.loaded
+        changes: dict[str, Any] = {}
+        for info in meta.fields.values():
+            if not info.editable:
+                continue
+            value = getattr(self, info.attr)
+            if state.adding or info.wire not in loaded:
+                if value is not None:
+                    changes[info.wire] = to_wire(info, value, module)
+            elif not wire_equal(info, value, loaded[info.wire], module):
+                changes[info.wire] = to_wire(info, value, module)
+        return changes
+
+    def _pending_references(self) -> dict[str, Model]:
+        """Wire name -> unsaved instance, for each reference holding one."""
+        pending: dict[str, Model] = {}
+        for info in type(self)._meta.fields.values():
+            if info.type in ("reference", "owner"):
+                value = getattr(self, info.attr)
+                if isinstance(value, Model) and value.id is None:
+                    pending[info.wire] = value
+        return pending
+
+    def save(self) -> None:
+        """Create the record, or revise the fields that changed (nothing if none did)."""
+        from vtorm import persistence  # type: ignore[attr-defined,unused-ignore]
+
+        persistence.save(self)
+
+    def delete(self) -> None:
+        """Delete the record on the server."""
+        from vtorm import persistence  # type: ignore[attr-defined,unused-ignore]
+
+        persistence.delete(self)
+
+    def refresh(self) -> None:
+        """Load the record again from the server, dropping unsaved changes."""
+        from vtorm import persistence  # type: ignore[attr-defined,unused-ignore]
+
+        persistence.refresh(self)
+
+    # ------------------------------------------------------------------ display
+
+    def _model_repr(self) -> str:
+        ident = self.__dict__.get("id") or "unsaved"
+        parts = [str(v) for name in self.__label_fields__ if (v := self.__dict__.get(name))]
+        label = " ".join(parts)
+        if len(label) > _REPR_LABEL_MAX:
+            label = label[: _REPR_LABEL_MAX - 3] + "..."
+        shown = f" {label!r}" if label else ""
+        return f"<{type(self).__name__} {ident}{shown}>"
+
+    def __repr__(self) -> str:
+        return self._model_repr()

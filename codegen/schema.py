@@ -118,7 +118,7 @@ class ListTypes:
     singular: Mapping[str, str]
 
 
-def unwrap_envelope(doc: Any, what: str) -> Any:
+def unwrap_envelope(doc: Any, what: str, module: str | None = None) -> Any:
     """The ``result`` of a whole ``{"success": ..., "result": ...}`` envelope, else ``doc``.
 
     A failed envelope raises :class:`SchemaError` quoting the server's error.
@@ -129,7 +129,7 @@ def unwrap_envelope(doc: Any, what: str) -> Any:
             detail = error
             if isinstance(error, Mapping):
                 detail = error.get("message") or error.get("code")
-            raise SchemaError(f"{what} is a failed response: {detail}")
+            raise SchemaError(f"{what} is a failed response: {detail}", module=module)
         return doc.get("result")
     return doc
 
@@ -231,7 +231,7 @@ def parse_describe(raw: Any, *, module: str, singular: str = "") -> ModuleSpec:
     ``module`` is the name it was asked for, used in errors and checked
     against the result's ``name``. Raises :class:`SchemaError`.
     """
-    raw = unwrap_envelope(raw, f"describe of {module}")
+    raw = unwrap_envelope(raw, "the describe answer", module)
     if not isinstance(raw, Mapping):
         raise SchemaError(f"describe result is {type(raw).__name__}, not an object", module=module)
     name = _name(raw.get("name"), module, None, "name")

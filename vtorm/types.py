@@ -374,7 +374,7 @@ def _multi_out(model: str, info: FieldInfo, value: Any) -> str:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise _refuse(model, info, value, "is not a list of str")
-    allowed = info.picklist
+    allowed = getattr(info, "picklist", ())
     for item in items:
         if not isinstance(item, str) or not item:
             raise _refuse(model, info, value, f"holds {_show(item)}, not a non-empty str")
@@ -393,12 +393,13 @@ def _multi_out(model: str, info: FieldInfo, value: Any) -> str:
 def _id_out(model: str, info: FieldInfo, value: Any) -> str:
     from vtorm.model import Model, model_for_module
 
+    refers_to: tuple[str, ...] = getattr(info, "refers_to", ())
     if isinstance(value, Model):
         target = value.__module_name__
-        if info.refers_to and target not in info.refers_to:
+        if refers_to and target not in refers_to:
             raise _refuse(
                 model, info, value, f"is a {target} record; this field refers to "
-                + ", ".join(info.refers_to),
+                + ", ".join(refers_to),
             )  # fmt: skip
         if value.id is None:
             raise _refuse(
@@ -408,14 +409,14 @@ def _id_out(model: str, info: FieldInfo, value: Any) -> str:
         return value.id
     if not isinstance(value, str) or not WSID.fullmatch(value):
         raise _refuse(model, info, value, "is not a record id like '12x8'")
-    if info.type == "reference" and info.refers_to:
-        targets = [model_for_module(name) for name in info.refers_to]
+    if info.type == "reference" and refers_to:
+        targets = [model_for_module(name) for name in refers_to]
         known = [cls.__id_prefix__ for cls in targets if cls is not None]
         prefix = value.partition("x")[0]
         if len(known) == len(targets) and prefix not in known:
             raise _refuse(
                 model, info, value,
-                "is not an id of " + ", ".join(info.refers_to)
+                "is not an id of " + ", ".join(refers_to)
                 + f" (their prefixes are {', '.join(known)})",
             )  # fmt: skip
     return value

@@ -53,7 +53,23 @@ _HTML_PAGE = (
     b"<h1>Service Temporarily Unavailable</h1><p>The server is under maintenance."
     b" Please try again later.</p></body></html>\n"
 )
-_STATUS = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}
+_STATUS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    414: "Request-URI Too Long",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
+# Apache's LimitRequestLine: a longer request line answers 414 with this page.
+MAX_REQUEST_LINE = 8190
+_URI_TOO_LONG = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n'
+    b"<html><head>\n<title>414 Request-URI Too Long</title>\n</head><body>\n"
+    b"<h1>Request-URI Too Long</h1>\n<p>The requested URL's length exceeds the capacity\n"
+    b"limit for this server.<br />\n</p>\n<hr>\n"
+    b"<address>Apache/2.4.71 (Debian) Server at 127.0.0.1 Port 80</address>\n</body></html>\n"
+)
 
 
 def encode(value: Any) -> str:
@@ -213,15 +229,53 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
 
-    def do_GET(self) -> None:
-        self._handle("GET")
+    def handle_one_request(self) -> None:
+        """Read one request with a lean parser (the stdlib's e-mail header parser is slow)."""
+        try:
+            line = self.rfile.readline(MAX_REQUEST_LINE + 2)
+            if not line:
+                self.close_connection = True
+                return
+            if len(line) > MAX_REQUEST_LINE + 1 or not line.endswith(b"\n"):
+                self._refuse_long_line()
+                return
+            parts = line.decode("latin-1").split()
+            headers: dict[str, str] = {}
+            while True:
+                raw = self.rfile.readline(65537)
+                if raw in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = raw.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                self.close_connection = True
+                self._send(_Answer(400, _HTML, b"<h1>Bad Request</h1>"))
+                return
+            method, self.path, version = parts
+            self.command, self.request_version = method, version
+            connection = headers.get("connection", "").lower()
+            self.close_connection = connection == "close" or (
+                version == "HTTP/1.0" and connection != "keep-alive"
+            )
+            if method in ("GET", "POST"):
+                self._handle(method, headers)
+            else:
+                self._send(_Answer(501, _HTML, b"<h1>Not Implemented</h1>"))
+        except TimeoutError:
+            self.close_connection = True
 
-    def do_POST(self) -> None:
-        self._handle("POST")
+    def _refuse_long_line(self) -> None:
+        # Drain the rest of the request line and headers, then answer as Apache does.
+        self.close_connection = True
+        while True:
+            raw = self.rfile.readline(65537)
+            if raw in (b"\r\n", b"\n", b""):
+                break
+        self._send(_Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG))
 
-    def _handle(self, method: str) -> None:
+    def _handle(self, method: str, headers: Mapping[str, str]) -> None:
         path, _, query_text = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
+        length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         if not path.endswith("/webservice.php"):
             self._send(_Answer(404, _HTML, b"<h1>Not Found</h1>"))
@@ -230,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         form: dict[str, str] = {}
         files: dict[str, tuple[str, str, bytes]] = {}
         if method == "POST" and body:
-            kind = self.headers.get("Content-Type") or ""
+            kind = headers.get("content-type") or ""
             if kind.startswith("application/x-www-form-urlencoded"):
                 form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             elif kind.startswith("multipart/form-data"):

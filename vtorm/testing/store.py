@@ -31,8 +31,8 @@ from vtorm.testing.schema import ModuleSchema
 
 __all__ = ["FIRST_CRMID", "Row", "Store", "php_htmlentities"]
 
-# A stored row: sqlite3.Row as read, or any mapping of column -> value.
-Row = sqlite3.Row | Mapping[str, Any]
+# A stored row: column name -> value (``crmid`` included).
+Row = Mapping[str, Any]
 
 # The record sequence starts above the ids of the stock users and groups.
 FIRST_CRMID = 6
@@ -85,6 +85,8 @@ class _Layout:
     entity: bool
     insert_sql: str
     select_sql: str
+    # The columns of ``select_sql``, in order.
+    names: tuple[str, ...]
 
 
 def _quote(name: str) -> str:
@@ -133,7 +135,9 @@ def _layout(schema: ModuleSchema) -> _Layout:
         prefix=schema.id_prefix,
         entity=schema.is_entity and schema.name != "Users",
         insert_sql=f"INSERT INTO {table} ({cols}) VALUES ({marks})",
-        select_sql=f"SELECT * FROM {table} WHERE crmid = ?",
+        select_sql=f"SELECT crmid, {', '.join(_quote(n) for n in names)} FROM {table}"
+        " WHERE crmid = ?",
+        names=("crmid", *names),
     )
 
 
@@ -172,6 +176,13 @@ def _prepared(schemas: Mapping[str, ModuleSchema]) -> tuple[dict[str, _Layout], 
     return found[1], found[2]
 
 
+_Renderer = Callable[[Row, str, Callable[[str | None], str | None]], dict[str, Any]]
+
+# (id(layout), columns, retrieve) -> compiled renderer; layouts live as long as
+# their schemas in _PREPARED, so their ids stay unique.
+_RENDERERS: dict[tuple[int, tuple[str, ...] | None, bool], _Renderer] = {}
+
+
 class Store:
     """The emulated CRM's records in one SQLite connection guarded by a lock."""
 
@@ -189,7 +200,6 @@ class Store:
         self.conn = sqlite3.connect(
             db_path or ":memory:", check_same_thread=False, isolation_level=None
         )
-        self.conn.row_factory = sqlite3.Row
         self.layouts, self._create_script = _prepared(schemas)
         self.prefixes = {schema.id_prefix: name for name, schema in schemas.items()}
         self._install_vtql()
@@ -247,7 +257,7 @@ class Store:
             raise invalid_id()
         return module, int(number)
 
-    def locate(self, wsid: str | None) -> tuple[str, int, sqlite3.Row]:
+    def locate(self, wsid: str | None) -> tuple[str, int, dict[str, Any]]:
         """The live record behind ``wsid``: (module, crmid, row), or the server's error.
 
         Deleted and nonexistent records are ``ACCESS_DENIED``; a record of
@@ -261,31 +271,32 @@ class Store:
                 raise access_denied()
             if found != module:
                 raise invalid_id()
-        with self.lock:
-            row = self.conn.execute(layout.select_sql, (crmid,)).fetchone()
+        row = self._select(layout, crmid)
         if row is None:
             raise access_denied()
         return module, crmid, row
 
     # -- reads ------------------------------------------------------------------
 
-    def get(self, crmid: int) -> tuple[str, sqlite3.Row] | None:
+    def _select(self, layout: _Layout, crmid: int) -> dict[str, Any] | None:
+        with self.lock:
+            found = self.conn.execute(layout.select_sql, (crmid,)).fetchone()
+        return None if found is None else dict(zip(layout.names, found, strict=True))
+
+    def get(self, crmid: int) -> tuple[str, dict[str, Any]] | None:
         """The live entity record ``crmid`` as (module, row), or None."""
         module = self.alive.get(crmid)
         if module is None:
             return None
-        with self.lock:
-            row = self.conn.execute(self.layouts[module].select_sql, (crmid,)).fetchone()
+        row = self._select(self.layouts[module], crmid)
         return None if row is None else (module, row)
 
-    def fetch(self, module: str, crmid: int) -> sqlite3.Row | None:
+    def fetch(self, module: str, crmid: int) -> dict[str, Any] | None:
         """The row ``crmid`` of ``module`` (entity records only while not deleted)."""
         layout = self.layouts[module]
         if layout.entity and self.alive.get(crmid) != module:
             return None
-        with self.lock:
-            row: sqlite3.Row | None = self.conn.execute(layout.select_sql, (crmid,)).fetchone()
-        return row
+        return self._select(layout, crmid)
 
     def exists(self, wsid: str) -> bool:
         """Whether ``wsid`` names a live record (references to others read as null)."""
@@ -295,10 +306,13 @@ class Store:
             return False
         return True
 
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Run one statement under the lock and return every row."""
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """Run one statement under the lock; every row as a dict of column -> value."""
         with self.lock:
-            return self.conn.execute(sql, tuple(params)).fetchall()
+            cursor = self.conn.execute(sql, tuple(params))
+            rows = cursor.fetchall()
+            names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     # -- writes -----------------------------------------------------------------
 
@@ -424,48 +438,65 @@ class Store:
         """
         layout = self.layouts[module]
         wsid = f"{layout.prefix}x{row['crmid']}"
-        if columns is None:
-            out = self._render_fields(module, row, layout.render, retrieve, wsid)
-            if retrieve:
-                self._retrieve_extras(module, row, out)
-            return out
-        kinds = dict(layout.render)
-        wanted: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for name in columns:
-            if name in seen:
-                continue
-            seen.add(name)
-            wanted.append((name, "id" if name == "id" else kinds.get(name, "text")))
-        if "id" not in seen:
-            wanted.append(("id", "id"))
-        return self._render_fields(module, row, wanted, retrieve, wsid)
+        key = (id(layout), None if columns is None else tuple(columns), retrieve)
+        renderer = _RENDERERS.get(key)
+        if renderer is None:
+            if len(_RENDERERS) > 4096:
+                _RENDERERS.clear()
+            renderer = self._renderer(layout, columns, retrieve)
+            _RENDERERS[key] = renderer
+        out = renderer(row, wsid, self._reference)
+        if retrieve and columns is None:
+            self._retrieve_extras(module, row, out)
+        return out
 
-    def _render_fields(
-        self,
-        module: str,
-        row: Row,
-        fields: Iterable[tuple[str, str]],
-        retrieve: bool,
-        wsid: str,
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, kind in fields:
-            if kind == "id":
-                out[name] = wsid
-                continue
-            value = row[name]
+    def _renderer(
+        self, layout: _Layout, columns: Iterable[str] | None, retrieve: bool
+    ) -> _Renderer:
+        """Compile the function turning a row of ``layout`` into its wire form.
+
+        Rendering is on every answer's path; one dict display per row shape is
+        several times faster than a loop over (field, kind) pairs.
+        """
+        if columns is None:
+            wanted = list(layout.render)
+        else:
+            kinds = dict(layout.render)
+            wanted = []
+            seen: set[str] = set()
+            for name in columns:
+                if name not in seen:
+                    seen.add(name)
+                    wanted.append((name, "id" if name == "id" else kinds.get(name, "text")))
+            if "id" not in seen:
+                wanted.append(("id", "id"))
+        items: list[str] = []
+        for name, kind in wanted:
             if kind == "empty":
                 kind = "text" if retrieve else "null"
-            if kind == "null":
-                if value is not None and "x" in value and not self._alive_reference(value):
-                    value = None
-                out[name] = value
-            elif value is None:
-                out[name] = "" if kind == "text" or retrieve else None
+            if kind == "date":
+                kind = "text" if retrieve else "raw"
+            column = f"row[{name!r}]"
+            if kind == "id":
+                expression = "wsid"
+            elif kind == "null":
+                expression = f"ref({column})"
+            elif kind == "raw":
+                expression = column
             else:
-                out[name] = value
-        return out
+                expression = f'("" if (v := {column}) is None else v)'
+            items.append(f"{name!r}: {expression}")
+        source = "def render(row, wsid, ref):\n    return {" + ", ".join(items) + "}\n"
+        namespace: dict[str, Any] = {}
+        exec(compile(source, f"<render {layout.table}>", "exec"), namespace)
+        renderer: _Renderer = namespace["render"]
+        return renderer
+
+    def _reference(self, value: str | None) -> str | None:
+        """A stored reference as answered: null when unset or when its target is gone."""
+        if value is None or "x" not in value or self._alive_reference(value):
+            return value
+        return None
 
     def _alive_reference(self, wsid: str) -> bool:
         prefix, _, number = wsid.partition("x")

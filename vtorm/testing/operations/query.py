@@ -40,7 +40,8 @@ def query(ctx: Context, params: Mapping[str, str]) -> Any:
             # Stock 8.4 on PHP 8 answers every count(*) with an empty list.
             return []
         rows = store.execute(translation.sql, translation.params)
-        return [{"count": str(rows[0][0] if rows else 0)}]
+        count = next(iter(rows[0].values()), 0) if rows else 0
+        return [{"count": str(count)}]
     rows = store.execute(translation.sql, translation.params)
     module = translation.module
     columns = translation.columns

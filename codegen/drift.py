@@ -65,10 +65,11 @@ def summarize(schema: Schema) -> dict[str, ModuleSummary]:
             )
             for field in plan.fields
         }
+        attr_of = {field.spec.wire: field.attr for field in plan.fields}
         result[plan.spec.name] = ModuleSummary(
             cls=plan.cls,
             id_prefix=plan.spec.id_prefix,
-            label_fields=plan.spec.label_fields,
+            label_fields=tuple(attr_of.get(name, name) for name in plan.spec.label_fields),
             fields=fields,
         )
     return result

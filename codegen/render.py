@@ -152,9 +152,10 @@ def _class_lines(plan: ModulePlan, class_of: dict[str, str]) -> list[str]:
     lines.append("")
     lines.append(f"    __module_name__ = {py_string(spec.name)}")
     lines.append(f"    __id_prefix__ = {py_string(spec.id_prefix)}")
-    lines.extend(
-        assignment("    ", "__label_fields__", [py_string(name) for name in spec.label_fields])
-    )
+    # The runtime reads label fields as attributes (repr), so renamed ones follow their field.
+    attr_of = {field.spec.wire: field.attr for field in plan.fields}
+    labels = [py_string(attr_of.get(name, name)) for name in spec.label_fields]
+    lines.extend(assignment("    ", "__label_fields__", labels))
     if plan.fields:
         lines.append("")
     for field in plan.fields:

@@ -104,7 +104,8 @@ def test_hostile_names(hostile_dump: Path) -> None:
     assert '    # "save" is a Model attribute: attribute save_' in text
     assert '    # unknown field type "geolocation": typed as str' in text
     assert 'class__: str = field("class", "string", label="Class", mandatory=True)' in text
-    assert models["class"].label_fields == ("class", "first name")
+    # Label fields name attributes: the runtime reads them from the instance.
+    assert models["class"].label_fields == ("class__", "first_name_2")
     # The picklist alias of Contacts.leadsource would be named like a module's class.
     assert 'ContactsLeadsource_ = Literal["Web", "Other"]' in text
     classes = _classes(text)

@@ -1,0 +1,109 @@
+"""Generated classes work with the runtime as generated: metadata, read-only fields, managers."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import attrs
+import pytest
+from conftest import ROOT
+
+from codegen.naming import MODEL_ATTRIBUTES
+from codegen.render import render
+from codegen.source import from_dump
+from vtorm.client import Client
+from vtorm.model import Model
+from vtorm.testing import Emulator
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def stock() -> ModuleType:
+    return _load(ROOT / "tests" / "crm_models.py", "codegen_test_stock_models")
+
+
+def test_every_public_model_attribute_is_reserved() -> None:
+    public = {name for name in dir(Model) if not name.startswith("_")}
+    assert public <= MODEL_ATTRIBUTES
+
+
+def test_metadata_reaches_the_runtime(stock: ModuleType) -> None:
+    contacts: Any = stock.Contacts
+    assert attrs.has(contacts) and Model in contacts.__mro__
+    meta = contacts._meta
+    assert meta.module == "Contacts" and meta.id_prefix == "12"
+    assert meta.label_fields == ("firstname", "lastname")
+    lastname = meta.fields["lastname"]
+    assert (lastname.wire, lastname.type, lastname.mandatory, lastname.label) == (
+        "lastname",
+        "string",
+        True,
+        "Last Name",
+    )
+    assert meta.fields["leadsource"].picklist[:2] == ("Cold Call", "Existing Customer")
+    assert meta.fields["account_id"].refers_to == ("Accounts",)
+    assert meta.fields["contact_no"].read_only
+    invoice: Any = stock.Invoice
+    assert invoice._meta.by_wire["shipping_&_handling"].attr == "shipping_handling"
+    assert invoice._meta.fields["shipping_handling_shtax1"].default == "4.500"
+    # Not editable on the server, so not assignable on the instance.
+    contact = contacts(lastname="Smith", assigned_user_id="19x1")
+    with pytest.raises(attrs.exceptions.FrozenAttributeError):
+        contact.contact_no = "CON9"
+    contact.title = "Boss"
+    assert contact.title == "Boss"
+
+
+def test_manager_api_on_generated_classes(stock: ModuleType) -> None:
+    contacts: Any = stock.Contacts
+    qs = contacts.objects.filter(lastname__like="Sm%").order_by("email")[:50]
+    assert (
+        str(qs.query) == "SELECT * FROM Contacts WHERE lastname LIKE 'Sm%' ORDER BY email LIMIT 50;"
+    )
+
+
+def test_records_come_back_as_generated_instances(stock: ModuleType) -> None:
+    contacts: Any = stock.Contacts
+    with Emulator() as crm:
+        client = Client(crm.url, crm.username, crm.access_key)
+        created = client.create(
+            "Contacts",
+            {"lastname": "Smith", "birthday": "1980-02-03", "assigned_user_id": "19x1"},
+        )
+        found = list(contacts.objects.using(client).filter(lastname="Smith"))
+        client.close()
+    assert [type(obj) for obj in found] == [contacts]
+    assert found[0].id == created["id"]
+    assert found[0].birthday == datetime.date(1980, 2, 3)
+
+
+def test_hostile_module_imports_and_keeps_wire_names(hostile_dump: Path, tmp_path: Path) -> None:
+    path = tmp_path / "hostile_models.py"
+    path.write_text(render(from_dump(hostile_dump), date=datetime.date(2026, 1, 1)), "utf-8")
+    module = _load(path, "codegen_test_hostile_models")
+    klass: Any = module.class_
+    assert klass.__module_name__ == "class"
+    by_wire = klass._meta.by_wire
+    assert by_wire["first name"].attr == "first_name_2"
+    assert by_wire["class"].attr == "class__"
+    assert by_wire["objects"].attr == "objects_"
+    obj = klass(class__="x", first_name_2="y", objects_="z", save_="s")
+    assert obj._changes()["first name"] == "y"
+    assert obj._changes()["class"] == "x"
+    # The Model attributes are still the Model's.
+    assert callable(obj.save) and klass.objects.model is klass
+    assert module.My_Mod.__module_name__ == "My Mod"
+    assert module.My_Mod_2.__module_name__ == "My-Mod"

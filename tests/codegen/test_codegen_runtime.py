@@ -42,7 +42,8 @@ def test_every_public_model_attribute_is_reserved() -> None:
 
 def test_metadata_reaches_the_runtime(stock: ModuleType) -> None:
     contacts: Any = stock.Contacts
-    assert attrs.has(contacts) and Model in contacts.__mro__
+    assert Model in contacts.__mro__
+    assert attrs.has(stock.Contacts)
     meta = contacts._meta
     assert meta.module == "Contacts" and meta.id_prefix == "12"
     assert meta.label_fields == ("firstname", "lastname")

@@ -130,3 +130,12 @@ def test_faulted_requests_are_still_recorded(wire: Wire) -> None:
 def test_bad_injections_are_refused(crm: Emulator, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         crm.inject(**kwargs)  # type: ignore[arg-type]
+
+
+def test_inject_before_start_and_read_calls_after_stop() -> None:
+    crm = Emulator()
+    crm.inject("http500", operation="listtypes")
+    with crm:
+        response = requests.get(crm.url, params={"operation": "listtypes"}, timeout=5)
+        assert response.status_code == 500
+    assert crm.calls == [("listtypes", {})]

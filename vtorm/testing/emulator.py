@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from vtorm.testing.faults import FaultPlan
 from vtorm.testing.schema import ModuleSchema, load_schemas
 from vtorm.testing.server import WebServiceServer
 from vtorm.testing.state import CrmState
@@ -76,6 +77,9 @@ class Emulator:
             username=username,
             access_key=access_key,
         )
+        # Kept by the emulator, not the server: readable before start and after stop.
+        self._calls: list[tuple[str, dict[str, str]]] = []
+        self._faults = FaultPlan()
         self._server: WebServiceServer | None = None
         self._thread: threading.Thread | None = None
         self._seeded = False
@@ -113,7 +117,9 @@ class Emulator:
             demo: Any = importlib.import_module("vtorm.testing.demo")
             demo.seed(self.state)
             self._seeded = True
-        server = WebServiceServer((self.host, self.port), self.state)
+        server = WebServiceServer(
+            (self.host, self.port), self.state, faults=self._faults, calls=self._calls
+        )
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
@@ -168,15 +174,10 @@ class Emulator:
 
     # -- observation and faults -------------------------------------------------------
 
-    def _running(self) -> WebServiceServer:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running; call start() first")
-        return self._server
-
     @property
     def calls(self) -> list[tuple[str, dict[str, str]]]:
         """The ``(operation, params)`` received, in order; secrets left out."""
-        return self._running().calls
+        return self._calls
 
     def expire_sessions(self) -> None:
         """Kill every live session: the next call of each answers ``INVALID_SESSIONID``."""
@@ -195,8 +196,8 @@ class Emulator:
         ``delay`` (answer after ``delay`` seconds). ``operation=None`` matches
         any operation; ``times=None`` every matching request from now on.
         """
-        self._running().faults.add(kind, operation, times, delay)
+        self._faults.add(kind, operation, times, delay)
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
-        self._running().faults.clear()
+        self._faults.clear()

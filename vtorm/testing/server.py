@@ -106,10 +106,17 @@ class WebServiceServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], crm: CrmState) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        crm: CrmState,
+        *,
+        faults: FaultPlan | None = None,
+        calls: list[tuple[str, dict[str, str]]] | None = None,
+    ) -> None:
         self.crm = crm
-        self.faults = FaultPlan()
-        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.faults = faults if faults is not None else FaultPlan()
+        self.calls = calls if calls is not None else []
         self.operations = load()
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()

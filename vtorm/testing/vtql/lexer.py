@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from vtorm.testing.vtql.errors import lexer_error
 
-__all__ = ["END", "Token", "tokens"]
+__all__ = ["END", "Lexer", "Token"]
 
 # Token kinds, spelled as the server names them in its syntax errors.
 SELECT = "SELECT"
@@ -190,18 +190,39 @@ class _Modes:
         return {"(": PARENOPEN, ")": PARENCLOSE, ",": COMMA}.get(text, VALUE)
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The tokens of ``text``, lazily; raises the lexer's error at an unreadable character."""
-    modes = _Modes()
-    pos = 0
-    while pos < len(text):
-        match = _SHAPE.match(text, pos)
-        if match is None:
-            raise lexer_error()
-        pos = match.end()
-        raw = match.group("tok")
-        if raw is None:
-            continue
-        kind = modes.classify(raw)
-        if kind is not None:
-            yield Token(kind, raw)
+class Lexer:
+    """Tokens of one statement, pulled one at a time.
+
+    ``last`` is the text the lexer read last (a token, a skipped word or a run
+    of whitespace) and ``line`` its line counter: both appear in the server's
+    syntax errors, the line counter with the server's miscount (it only moves
+    on a whitespace run that is exactly one newline).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+        self._modes = _Modes()
+        self.last = ""
+        self.line = 1
+
+    def __iter__(self) -> Iterator[Token]:
+        return self
+
+    def __next__(self) -> Token:
+        text = self._text
+        while self._pos < len(text):
+            match = _SHAPE.match(text, self._pos)
+            if match is None:
+                raise lexer_error()
+            self._pos = match.end()
+            self.last = match.group(0)
+            if self.last == "\n":
+                self.line += 1
+            raw = match.group("tok")
+            if raw is None:
+                continue
+            kind = self._modes.classify(raw)
+            if kind is not None:
+                return Token(kind, raw)
+        return Token(END, "0")

@@ -1,0 +1,169 @@
+"""The grammar of the query language, and the syntax errors 8.4 answers.
+
+::
+
+    statement  := SELECT columns FROM module [WHERE condition {(AND|OR) condition}]
+                  [ORDER BY column {, column} [ASC|DESC]] [LIMIT value [, value]] ;
+    columns    := * | count(*) {, column} | column {, column}
+    condition  := column op values
+    op         := = | != | < | > | <= | >= | IN | LIKE
+    values     := ( value {, value} ) | value {, value}
+
+The server's parser is table-driven and reports, on a syntax error, the
+tokens it would have accepted instead. Some of its reports are not what the
+grammar suggests (a bug in its error recovery corrupts its stack): a stray
+token after the module name answers "There is an syntax error in query", a
+stray token after AND/OR or after a value expects a SEMICOLON. The expected
+lists below are the ones the server answers, recorded or derived from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vtorm.testing.vtql import lexer as k
+from vtorm.testing.vtql.errors import VtqlError, syntax_error
+from vtorm.testing.vtql.lexer import Lexer, Token
+
+__all__ = ["Condition", "Statement", "parse"]
+
+_OPS = {k.EQ: "=", k.LT: "<", k.GT: ">", k.LTE: "<=", k.GTE: ">=", k.NE: "!=", k.IN: "IN",
+        k.LIKE: "LIKE"}
+_OP_NAMES = "EQ,LT,GT,LTE,GTE,NE,IN,LIKE"
+_CORRUPTED = "There is an syntax error in query"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One ``field op value(s)`` of the WHERE clause; values as their tokens."""
+
+    field: str
+    op: str
+    values: tuple[Token, ...]
+
+    @property
+    def listed(self) -> bool:
+        """Whether the server holds the values as a list (more than one value)."""
+        return len(self.values) > 1
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A parsed statement, still in the words of the text."""
+
+    columns: tuple[str, ...]  # "*", "count(*)" or field names, as written
+    module: str
+    conditions: tuple[Condition, ...] = ()
+    joins: tuple[str, ...] = ()  # "AND"/"OR" between conditions, as written
+    order_by: tuple[str, ...] = ()
+    direction: str | None = None  # "ASC"/"DESC": applies to the last ORDER BY column
+    limit: tuple[Token, ...] = ()
+
+    @property
+    def star(self) -> bool:
+        """``SELECT *``."""
+        return self.columns == ("*",)
+
+    @property
+    def count(self) -> bool:
+        """``SELECT count(*)`` (with or without columns after it)."""
+        return "count(*)" in self.columns
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.lexer = Lexer(text)
+
+    def next(self) -> Token:
+        return next(self.lexer)
+
+    def fail(self, token: Token, expected: str) -> VtqlError:
+        lexer = self.lexer
+        current = lexer.last if token.kind == k.END else token.text
+        return syntax_error(
+            f"Syntax Error on line {lexer.line}: token '{current}' Unexpected"
+            f" {token.kind}({token.text}), expected one of: {expected}"
+        )
+
+    def expect(self, kind: str, expected: str | None = None) -> Token:
+        token = self.next()
+        if token.kind != kind:
+            raise self.fail(token, expected or kind)
+        return token
+
+    def statement(self) -> Statement:
+        self.expect(k.SELECT)
+        columns = self.columns()
+        module = self.expect(k.TABLENAME).text
+        token = self.next()
+        if token.kind not in (k.WHERE, k.ORDERBY, k.LIMIT, k.SEMICOLON, k.END):
+            raise syntax_error(_CORRUPTED)
+        conditions: tuple[Condition, ...] = ()
+        joins: tuple[str, ...] = ()
+        order_by: tuple[str, ...] = ()
+        direction: str | None = None
+        limit: tuple[Token, ...] = ()
+        if token.kind == k.WHERE:
+            conditions, joins, token = self.where()
+        if token.kind == k.ORDERBY:
+            order_by, direction, token = self.order()
+        if token.kind == k.LIMIT:
+            limit, token = self.limit()
+        if token.kind != k.SEMICOLON:
+            raise self.fail(token, "SEMICOLON")
+        token = self.next()
+        if token.kind != k.END:
+            raise self.fail(token, "")
+        return Statement(columns, module, conditions, joins, order_by, direction, limit)
+
+    def columns(self) -> tuple[str, ...]:
+        token = self.next()
+        if token.kind == k.ASTERISK:
+            after = self.next()
+            if after.kind != k.FRM:
+                raise self.fail(after, "FRM,COMMA")
+            return ("*",)
+        names: list[str] = []
+        if token.kind == k.COUNT:
+            self.expect(k.PARENOPEN)
+            self.expect(k.ASTERISK)
+            self.expect(k.PARENCLOSE)
+            names.append("count(*)")
+        elif token.kind == k.COLUMNNAME:
+            names.append(token.text)
+        else:
+            raise self.fail(token, "COLUMNNAME")
+        while True:
+            token = self.next()
+            if token.kind == k.FRM:
+                return tuple(names)
+            if token.kind != k.COMMA:
+                raise self.fail(token, "SELECT")
+            token = self.next()
+            if token.kind != k.COLUMNNAME:
+                raise self.fail(token, "SELECT")
+            names.append(token.text)
+
+    def where(self) -> tuple[tuple[Condition, ...], tuple[str, ...], Token]:
+        conditions: list[Condition] = []
+        joins: list[str] = []
+        first = True
+        while True:
+            token = self.next()
+            if token.kind != k.COLUMNNAME:
+                corrupted = not first and token.kind not in (k.SEMICOLON, k.END)
+                raise self.fail(token, "SEMICOLON" if corrupted else "COLUMNNAME")
+            first = False
+            op_token = self.next()
+            if op_token.kind not in _OPS:
+                raise self.fail(op_token, _OP_NAMES)
+            values, token = self.values()
+            conditions.append(Condition(token_field(token_text=None, name=None) or "", "", ())
+                              if False else Condition("", "", ()))
+            conditions[-1] = Condition(self._field, _OPS[op_token.kind], values)
+            if token.kind in (k.LOGICAL_AND, k.LOGICAL_OR):
+                joins.append(token.text)
+                continue
+            if token.kind in (k.ORDERBY, k.LIMIT, k.SEMICOLON, k.END):
+                return tuple(conditions), tuple(joins), token
+            raise self.fail(token, "SEMICOLON")

@@ -478,7 +478,8 @@ _EXPR: Final[dict[str, str]] = {
     "currency": "Decimal(v) if (v := get({w})).__class__ is str and v else _slow({i}, v)",
     "boolean": "_BOOL[v] if (v := get({w})) in _BOOL else _slow({i}, v)",
     "date": "_date(v) if (v := get({w})) else None",
-    "datetime": "_datetime(v).replace(tzinfo=UTC) if (v := get({w})) else None",
+    # Parsing with the offset appended is several times faster than replace().
+    "datetime": "_datetime(v + '+00:00') if (v := get({w})) else None",
     "time": "_time(v) if (v := get({w})) else None",
     "multipicklist": "v.split(_SEP) if (v := get({w})) else None",
     "reference": _TEXT_EXPR,

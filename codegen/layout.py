@@ -9,11 +9,20 @@ functions reproduce ruff's choices for exactly the shapes the renderer uses:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 import attrs
 
-__all__ = ["WIDTH", "Arg", "assignment", "field_statement", "py_string", "subscript_assignment"]
+__all__ = [
+    "WIDTH",
+    "Arg",
+    "assignment",
+    "field_statement",
+    "py_string",
+    "subscript_assignment",
+    "width",
+]
 
 WIDTH = 100
 INDENT = "    "
@@ -76,8 +85,20 @@ class Arg:
         ]
 
 
+def width(text: str) -> int:
+    """Columns ``text`` takes as ruff counts them: wide East Asian characters count two."""
+    if text.isascii():
+        return len(text)
+    total = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return total
+
+
 def _fits(line: str) -> bool:
-    return len(line) <= WIDTH
+    return width(line) <= WIDTH
 
 
 def _flat_tuple(items: Sequence[str]) -> str:

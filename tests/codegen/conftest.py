@@ -90,6 +90,7 @@ HOSTILE_PICKLIST = (
     "\u2019curly\u2019",
     "日本語",
     "",
+    "nul\x00 zero\u200bwidth 😀",
 )
 
 
@@ -129,7 +130,7 @@ def hostile_describes() -> dict[str, dict[str, Any]]:
             fld("My-Ref", "reference", refersTo=["My-Mod", "My Mod", "Model", "Nowhere"]),
         ],
         labelFields="class,first name",
-        label="Class \\ module",
+        label='Class \\ module "quoted" \u200b\x00 😀',
     )
     contacts = describe(
         "Contacts",

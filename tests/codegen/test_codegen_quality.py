@@ -50,6 +50,12 @@ def layout_describes() -> dict[str, dict[str, object]]:
             fld(f"{stem}_p", "picklist", picklistValues=picklist(*values(width // 5 + 1)))
         )
         fields.append(fld(f"{stem}_m", "multipicklist", picklistValues=picklist("only one")))
+        fields.append(fld(f"{stem}_one", "picklist", picklistValues=picklist("v" * (width + 40))))
+        # Wide characters count two columns: by length this line fits, by width it does not.
+        name = f"{stem}_w"
+        flat = f'    {name}: str | None = field("{name}", "string", label="")'
+        fields.append(fld(name, label="日" * (100 - len(flat))))
+        fields.append(fld(f"{stem}_w2", label="é" * (100 - len(flat))))
     modules: dict[str, dict[str, object]] = {
         name: describe(name, [fld("name")], idPrefix=str(40 + i)) for i, name in enumerate(TARGETS)
     }

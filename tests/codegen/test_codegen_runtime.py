@@ -13,6 +13,7 @@ import attrs
 import pytest
 from conftest import ROOT
 
+import vtorm.model
 from codegen.naming import MODEL_ATTRIBUTES
 from codegen.render import render
 from codegen.source import from_dump
@@ -32,7 +33,15 @@ def _load(path: Path, name: str) -> ModuleType:
 
 @pytest.fixture(scope="module")
 def stock() -> ModuleType:
-    return _load(ROOT / "tests" / "crm_models.py", "codegen_test_stock_models")
+    # The one `crm_models` other tests import, so its classes stay the registered ones.
+    loaded = sys.modules.get("crm_models")
+    return loaded if loaded is not None else _load(ROOT / "tests" / "crm_models.py", "crm_models")
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Classes a test declares leave the module -> model registry as it was."""
+    monkeypatch.setattr(vtorm.model, "_MODELS", dict(vtorm.model._MODELS))
 
 
 def test_every_public_model_attribute_is_reserved() -> None:
@@ -91,7 +100,9 @@ def test_records_come_back_as_generated_instances(stock: ModuleType) -> None:
     assert found[0].birthday == datetime.date(1980, 2, 3)
 
 
-def test_hostile_module_imports_and_keeps_wire_names(hostile_dump: Path, tmp_path: Path) -> None:
+def test_hostile_module_imports_and_keeps_wire_names(
+    hostile_dump: Path, tmp_path: Path, registry: None
+) -> None:
     path = tmp_path / "hostile_models.py"
     path.write_text(render(from_dump(hostile_dump), date=datetime.date(2026, 1, 1)), "utf-8")
     module = _load(path, "codegen_test_hostile_models")

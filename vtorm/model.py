@@ -184,8 +184,9 @@ class Model:
         qualname = cls.__qualname__
         for name in ("DoesNotExist", "MultipleObjectsReturned"):
             base = getattr(cls, name)
-            made = type(name, (base,), {"__module__": cls.__module__,
-                                         "__qualname__": f"{qualname}.{name}"})
+            made = type(
+                name, (base,), {"__module__": cls.__module__, "__qualname__": f"{qualname}.{name}"}
+            )
             setattr(cls, name, made)
         # A __repr__ of the class's own keeps attrs from writing its default one.
         cls.__repr__ = lambda self: Model._model_repr(self)  # type: ignore[method-assign]

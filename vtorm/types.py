@@ -89,7 +89,6 @@ _DATETIME_TEXT: Final = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _TIME_TEXT: Final = re.compile(r"\d{2}:\d{2}(:\d{2})?")
 # utf8mb3 keeps only the Basic Multilingual Plane.
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
-_CENT: Final = Decimal("0.01")
 _ZERO_DATES: Final = frozenset({"0000-00-00", "0000-00-00 00:00:00"})
 
 
@@ -264,9 +263,7 @@ def _int_out(model: str, info: FieldInfo, value: Any) -> str:
         number = _finite_decimal(model, info, value)
         if number == number.to_integral_value():
             return str(int(number))
-    raise _refuse(
-        model, info, value, "is not a whole number (the server would round it silently)"
-    )
+    raise _refuse(model, info, value, "is not a whole number (the server would round it silently)")
 
 
 def _finite_decimal(model: str, info: FieldInfo, value: Any) -> Decimal:
@@ -299,7 +296,8 @@ def _currency_out(model: str, info: FieldInfo, value: Any) -> str:
     number = _finite_decimal(model, info, value)
     # The server keeps two decimals and rounds half up without a word: a
     # value it would change is refused rather than rounded here.
-    if number != number.quantize(_CENT):
+    _sign, digits, exponent = number.as_tuple()
+    if isinstance(exponent, int) and exponent < -2 and any(digits[exponent + 2 :]):
         raise _refuse(
             model, info, value,
             "has more than 2 decimals; the server would round it silently "
@@ -380,13 +378,18 @@ def _multi_out(model: str, info: FieldInfo, value: Any) -> str:
             raise _refuse(model, info, value, f"holds {_show(item)}, not a non-empty str")
         if "|##|" in item:
             raise _refuse(model, info, value, f"holds {_show(item)}, which contains '|##|'")
+        if not item.isascii() and _ASTRAL.search(item):
+            raise _refuse(
+                model, info, value,
+                f"holds {_show(item)}, with a character outside the Basic Multilingual Plane "
+                "(such as an emoji), which the server stores as '????'",
+            )  # fmt: skip
         if allowed and item not in allowed:
             raise _refuse(
                 model, info, value,
                 f"holds {_show(item)}, not one of the field's values "
                 "(the server drops unknown values silently)",
             )  # fmt: skip
-        _text_out(model, info, item)
     return MULTI_SEPARATOR.join(items)
 
 
@@ -488,7 +491,7 @@ _EXPR: Final[dict[str, str]] = {
 _FALLBACK: Final = (ValueError, TypeError, AttributeError, ArithmeticError)
 _BOOL_FAST: Final = {"0": False, "1": True, "": None}
 
-_BUILDER_SOURCE: Final = '''\
+_BUILDER_SOURCE: Final = """\
 def build_{name}(row, client):
     get = row.get
     try:
@@ -501,7 +504,7 @@ def build_{name}(row, client):
     obj = _new(cls)
     obj.__dict__ = values
     return obj
-'''
+"""
 
 RowBuilder = Callable[[Mapping[str, Any], "Client | None"], Any]
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE.parent))
 
-from tests.crm_models import Contacts  # noqa: E402
+from crm_models import Contacts  # noqa: E402
 
 SERVER_MS = 9.4
 ROUNDS = 300

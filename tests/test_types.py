@@ -1,0 +1,396 @@
+"""Wire <-> Python conversion of every Vtiger field type (vtorm.types)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from models_fixture import Organizations, People, Widgets
+
+from vtorm import FieldInfo, ValidationError
+from vtorm.types import converter, row_builder, to_python, to_wire
+
+FIXTURES = Path(__file__).parent / "fixtures"
+UTC = datetime.timezone.utc
+INFO = Widgets._meta.fields
+
+
+def info(attr: str) -> FieldInfo:
+    return INFO[attr]
+
+
+def wire(attr: str, value: Any) -> Any:
+    return to_wire(info(attr), value, "Widgets")
+
+
+def refused(attr: str, value: Any) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        wire(attr, value)
+    message = str(caught.value)
+    assert "Widgets" in message
+    assert attr in message
+    assert repr(value)[:40] in message
+    return caught.value
+
+
+# --------------------------------------------------------------------------- inbound
+
+TEXT_ATTRS = [
+    "name", "notes", "email", "phone", "website", "skype", "status", "widget_no",
+    "secret", "attachment", "photo", "mystery", "class_",
+]  # fmt: skip
+ALL_ATTRS = list(INFO)
+
+
+@pytest.mark.parametrize("attr", TEXT_ATTRS)
+def test_text_types_read_as_str(attr: str) -> None:
+    assert to_python(info(attr), "O'Brien & Söhne 山田") == "O'Brien & Söhne 山田"
+
+
+@pytest.mark.parametrize("attr", ALL_ATTRS)
+@pytest.mark.parametrize("empty", ["", None])
+def test_empty_is_none_for_every_type(attr: str, empty: Any) -> None:
+    assert to_python(info(attr), empty) is None
+
+
+@pytest.mark.parametrize(
+    ("attr", "text", "expected"),
+    [
+        ("quantity", "42", 42),
+        ("quantity", "-7", -7),
+        ("quantity", "3.000", 3),
+        ("ratio", "12.346", Decimal("12.346")),
+        ("price", "1234.50000000", Decimal("1234.50000000")),
+        ("active", "1", True),
+        ("active", "0", False),
+        ("due", "1980-05-17", datetime.date(1980, 5, 17)),
+        ("due", "0000-00-00", None),
+        ("stamp", "2026-11-29 02:01:11", datetime.datetime(2026, 11, 29, 2, 1, 11, tzinfo=UTC)),
+        ("at", "09:30:00", datetime.time(9, 30)),
+        ("interests", "Sports |##| Music", ["Sports", "Music"]),
+        ("interests", "Sports", ["Sports"]),
+        ("org_id", "81x5", "81x5"),
+        ("assigned_user_id", "20x3", "20x3"),
+    ],
+)
+def test_typed_values_read(attr: str, text: str, expected: Any) -> None:
+    assert to_python(info(attr), text) == expected
+
+
+def test_decimal_keeps_the_database_scale_and_equals_the_short_form() -> None:
+    value = to_python(info("price"), "1234.50000000")
+    assert str(value) == "1234.50000000"
+    assert value == Decimal("1234.5")
+
+
+def test_datetime_is_aware_utc() -> None:
+    value = to_python(info("stamp"), "2026-11-29 02:01:11")
+    assert value.utcoffset() == datetime.timedelta(0)
+
+
+def test_products_currency1_json_number() -> None:
+    row = json.loads((FIXTURES / "retrieve-success-Products.json").read_text())["result"]
+    assert isinstance(row["currency1"], float)
+    currency = FieldInfo(attr="currency1", wire="currency1", type="currency")
+    assert to_python(currency, row["currency1"]) == Decimal("19.99")
+    assert to_python(currency, 0) == Decimal(0)
+    assert to_python(info("price"), row["unit_price"]) == Decimal("19.99")
+
+
+@pytest.mark.parametrize(
+    ("attr", "text"),
+    [("quantity", "many"), ("quantity", "14.7"), ("active", "yes"), ("due", "17/05/1980"),
+     ("stamp", "yesterday"), ("at", "noon"), ("price", "1,234.50")],
+)  # fmt: skip
+def test_values_the_type_cannot_hold_raise(attr: str, text: str) -> None:
+    with pytest.raises(ValidationError, match=info(attr).wire):
+        to_python(info(attr), text)
+
+
+# --------------------------------------------------------------------------- outbound
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "expected"),
+    [
+        ("name", "Widget", "Widget"),
+        ("name", None, ""),
+        ("quantity", 42, "42"),
+        ("quantity", "42", "42"),
+        ("quantity", 15.0, "15"),
+        ("ratio", Decimal("12.3456"), "12.3456"),
+        ("ratio", 0.1, "0.1"),
+        ("price", Decimal("1234.50000000"), "1234.50000000"),
+        ("price", 19.99, "19.99"),
+        ("price", "19.99", "19.99"),
+        ("price", 20, "20"),
+        ("active", True, "1"),
+        ("active", False, "0"),
+        ("active", 1, "1"),
+        ("active", 0, "0"),
+        ("due", datetime.date(1999, 12, 31), "1999-12-31"),
+        ("due", "1999-12-31", "1999-12-31"),
+        ("stamp", datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02 03:04:05"),
+        (
+            "stamp",
+            datetime.datetime(
+                2026, 1, 2, 5, 4, 5, 999, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+            ),
+            "2026-01-02 03:04:05",
+        ),
+        ("stamp", "2026-01-02 03:04:05", "2026-01-02 03:04:05"),
+        ("at", datetime.time(9, 30), "09:30:00"),
+        ("interests", ["Sports", "Music"], "Sports |##| Music"),
+        ("interests", [], ""),
+        ("keywords", ["anything", "goes"], "anything |##| goes"),
+        ("org_id", "81x5", "81x5"),
+        ("party_id", "82x9", "82x9"),
+        ("elsewhere_id", "77x1", "77x1"),
+        ("assigned_user_id", "19x1", "19x1"),
+    ],
+)
+def test_values_written(attr: str, value: Any, expected: str) -> None:
+    assert wire(attr, value) == expected
+
+
+def test_picklist_values_are_not_checked() -> None:
+    # describe lists the values of the describing user's role only.
+    assert wire("status", "Refurbished") == "Refurbished"
+
+
+@pytest.mark.parametrize("value", ["true", "TRUE", "yes", "on", 2, -1, "", 0.5, None.__class__])
+def test_boolean_refusals(value: Any) -> None:
+    refused("active", value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["31-12-1999", "1999/12/31", "19991231", "2021-02-30", "next week",
+     datetime.datetime(1999, 12, 31, tzinfo=UTC), 19991231],
+)  # fmt: skip
+def test_date_refusals(value: Any) -> None:
+    refused("due", value)
+
+
+def test_naive_datetime_refused() -> None:
+    error = refused("stamp", datetime.datetime(2026, 1, 2, 3, 4, 5))
+    assert "naive" in str(error)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30 00:00:00", "2026-01-02T03:04:05", 0])
+def test_datetime_refusals(value: Any) -> None:
+    refused("stamp", value)
+
+
+@pytest.mark.parametrize("value", ["9:30", "25:00:00", datetime.time(9, 30, tzinfo=UTC), 930])
+def test_time_refusals(value: Any) -> None:
+    refused("at", value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [19.999, Decimal("0.005"), "99.995", "1,234.50", "abc", Decimal("NaN"), float("inf"), True],
+)
+def test_currency_refusals(value: Any) -> None:
+    refused("price", value)
+
+
+@pytest.mark.parametrize("value", [14.7, "14.7", Decimal("0.5"), True, "1e3", "x"])
+def test_integer_refusals(value: Any) -> None:
+    refused("quantity", value)
+
+
+@pytest.mark.parametrize("value", ["1,5", "", float("nan"), False, [1]])
+def test_double_refusals(value: Any) -> None:
+    refused("ratio", value)
+
+
+@pytest.mark.parametrize("attr", ["name", "notes", "status", "keywords"])
+def test_four_byte_characters_refused(attr: str) -> None:
+    value: Any = ["Smile 😀"] if attr == "keywords" else "Smile 😀"
+    error = refused(attr, value)
+    assert "????" in str(error)
+
+
+def test_text_needs_a_str() -> None:
+    refused("name", 42)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["Sports", "Cooking"],
+        ["Sports |##| Music"],
+        ["A|##|B"],
+        [""],
+        [3],
+        "Sports |##| Music",
+        {"Sports"},
+    ],
+)
+def test_multipicklist_refusals(value: Any) -> None:
+    refused("interests", value)
+
+
+def test_multipicklist_separator_refused_without_a_known_list() -> None:
+    refused("keywords", ["a |##| b"])
+
+
+@pytest.mark.parametrize("value", ["12x", "12x-1", "abc", "5", "x5", " 81x5", 81, "81x5;"])
+def test_id_shape_refusals(value: Any) -> None:
+    refused("org_id", value)
+    refused("assigned_user_id", value)
+
+
+def test_reference_prefix_of_another_known_module_refused() -> None:
+    error = refused("org_id", "82x9")
+    assert "81" in str(error)
+    refused("party_id", "80x1")
+
+
+def test_reference_instances() -> None:
+    org = Organizations(orgname="Acme", assigned_user_id="19x1")
+    error = refused("org_id", org)
+    assert "not saved" in str(error)
+    org._mark_clean({"id": "81x5", "orgname": "Acme"})
+    assert wire("org_id", org) == "81x5"
+    person = People(lastname="Smith")
+    person._mark_clean({"id": "82x2"})
+    assert wire("party_id", person) == "82x2"
+    assert "Organizations" in str(refused("org_id", person))
+
+
+# --------------------------------------------------------------------------- round trips
+
+SAFE_TEXT = st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"]), min_size=1)
+DOMAINS: dict[str, st.SearchStrategy[Any]] = {
+    "name": SAFE_TEXT,
+    "notes": SAFE_TEXT,
+    "status": SAFE_TEXT,
+    "quantity": st.integers(-(2**63), 2**63),
+    "ratio": st.decimals(allow_nan=False, allow_infinity=False, places=6),
+    "price": st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    "active": st.booleans(),
+    "due": st.dates(min_value=datetime.date(1000, 1, 1)),
+    "stamp": st.datetimes(min_value=datetime.datetime(1000, 1, 2), timezones=st.just(UTC)).map(
+        lambda d: d.replace(microsecond=0)
+    ),
+    "at": st.times().map(lambda t: t.replace(microsecond=0)),
+    "interests": st.lists(st.sampled_from(["Sports", "Music", "Books"]), min_size=1),
+    "keywords": st.lists(
+        SAFE_TEXT.filter(lambda s: "|##|" not in s and s == s.strip() and s != ""), min_size=1
+    ),
+    "org_id": st.integers(0, 10**9).map(lambda n: f"81x{n}"),
+    "assigned_user_id": st.from_regex(r"\A\d{1,3}x\d{1,9}\Z"),
+}
+
+
+@pytest.mark.parametrize("attr", sorted(DOMAINS))
+def test_round_trip(attr: str) -> None:
+    field_info = info(attr)
+
+    @given(DOMAINS[attr])
+    def check(value: Any) -> None:
+        assert to_python(field_info, to_wire(field_info, value, "Widgets")) == value
+
+    check()
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_currency_accepts_exactly_the_values_with_two_decimals(value: Decimal) -> None:
+    with localcontext() as context:
+        context.prec = 10_000
+        keeps = (value * 100) == (value * 100).to_integral_value()
+    try:
+        sent = to_wire(info("price"), value, "Widgets")
+    except ValidationError:
+        assert not keeps
+    else:
+        assert Decimal(sent) == value
+
+
+# --------------------------------------------------------------------------- compiled rows
+
+
+def _careful(cls: type[Any], row: dict[str, Any]) -> dict[str, Any]:
+    return {i.attr: to_python(i, row.get(i.wire)) for i in cls._meta.fields.values()}
+
+
+def _values(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in type(obj)._meta.fields}
+
+
+WIDGET_ROW: dict[str, Any] = {
+    "id": "80x3", "name": "Gear", "notes": "", "email": "a@b.example", "phone": "",
+    "website": None, "skype": "", "status": "Used", "widget_no": "WID3", "secret": "",
+    "attachment": "", "photo": "", "mystery": "?", "quantity": "7", "ratio": "12.346",
+    "price": "1234.50000000", "active": "1", "due": "2026-12-24",
+    "stamp": "2026-11-29 02:01:11", "at": "23:59:59", "interests": "Sports |##| Books",
+    "keywords": "", "org_id": "81x5", "party_id": None, "elsewhere_id": "",
+    "assigned_user_id": "19x1", "createdtime": "2026-11-29 02:01:11", "class": "A",
+    "label": "Gear", "tags": "",
+}  # fmt: skip
+
+
+def test_compiled_builder_matches_field_by_field_conversion() -> None:
+    obj = Widgets._from_row(WIDGET_ROW, None)
+    assert _values(obj) == _careful(Widgets, WIDGET_ROW)
+    assert obj.price == Decimal("1234.5")
+    assert obj.interests == ["Sports", "Books"]
+    assert obj.class_ == "A"
+
+
+@pytest.mark.parametrize(
+    ("wire_name", "odd", "attr", "expected"),
+    [
+        ("due", "0000-00-00", "due", None),
+        ("quantity", "3.000", "quantity", 3),
+        ("price", 19.99, "price", Decimal("19.99")),
+        ("active", 1, "active", True),
+        ("interests", ["Sports"], "interests", ["Sports"]),
+    ],
+)
+def test_compiled_builder_falls_back_on_unusual_shapes(
+    wire_name: str, odd: Any, attr: str, expected: Any
+) -> None:
+    row = dict(WIDGET_ROW, **{wire_name: odd})
+    obj = Widgets._from_row(row, None)
+    assert getattr(obj, attr) == expected
+    assert _values(obj) == _careful(Widgets, row)
+
+
+def test_compiled_builder_names_the_field_of_a_bad_value() -> None:
+    with pytest.raises(ValidationError, match="quantity"):
+        Widgets._from_row(dict(WIDGET_ROW, quantity="lots"), None)
+
+
+def test_page_of_contacts_matches_field_by_field_conversion() -> None:
+    from crm_models import Contacts
+
+    rows = json.loads((FIXTURES / "page-Contacts-100.json").read_text())["result"]
+    assert len(rows) == 100
+    for row in rows:
+        assert _values(Contacts._from_row(row, None)) == _careful(Contacts, row)
+
+
+def test_builder_is_compiled_once_per_class() -> None:
+    assert row_builder(Widgets) is row_builder(Widgets)
+    assert row_builder(Widgets) is not row_builder(Organizations)
+    assert "def build_Widgets" in (row_builder(Widgets).__doc__ or "")
+
+
+def test_converter_structures_and_unstructures_models() -> None:
+    obj = converter.structure(WIDGET_ROW, Widgets)
+    assert isinstance(obj, Widgets)
+    assert obj.id == "80x3"
+    out = converter.unstructure(obj)
+    assert out["price"] == "1234.50000000"
+    assert out["interests"] == "Sports |##| Books"
+    assert out["class"] == "A"
+    assert "notes" not in out

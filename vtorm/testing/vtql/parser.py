@@ -27,8 +27,16 @@ from vtorm.testing.vtql.lexer import Lexer, Token
 
 __all__ = ["Condition", "Statement", "parse"]
 
-_OPS = {k.EQ: "=", k.LT: "<", k.GT: ">", k.LTE: "<=", k.GTE: ">=", k.NE: "!=", k.IN: "IN",
-        k.LIKE: "LIKE"}
+_OPS = {
+    k.EQ: "=",
+    k.LT: "<",
+    k.GT: ">",
+    k.LTE: "<=",
+    k.GTE: ">=",
+    k.NE: "!=",
+    k.IN: "IN",
+    k.LIKE: "LIKE",
+}
 _OP_NAMES = "EQ,LT,GT,LTE,GTE,NE,IN,LIKE"
 _CORRUPTED = "There is an syntax error in query"
 
@@ -137,33 +145,85 @@ class _Parser:
             token = self.next()
             if token.kind == k.FRM:
                 return tuple(names)
+            if token.kind == k.END:
+                raise self.fail(token, "FRM,COMMA")
+            if token.kind == k.COLUMNNAME and names[-1] == "count(*)":
+                # the server swallows one column right after count(*), then fails
+                raise self.fail(self.next(), "SELECT")
             if token.kind != k.COMMA:
                 raise self.fail(token, "SELECT")
             token = self.next()
             if token.kind != k.COLUMNNAME:
-                raise self.fail(token, "SELECT")
+                raise self.fail(token, "COLUMNNAME" if token.kind == k.END else "SELECT")
             names.append(token.text)
 
     def where(self) -> tuple[tuple[Condition, ...], tuple[str, ...], Token]:
         conditions: list[Condition] = []
         joins: list[str] = []
-        first = True
         while True:
-            token = self.next()
-            if token.kind != k.COLUMNNAME:
-                corrupted = not first and token.kind not in (k.SEMICOLON, k.END)
-                raise self.fail(token, "SEMICOLON" if corrupted else "COLUMNNAME")
-            first = False
-            op_token = self.next()
-            if op_token.kind not in _OPS:
-                raise self.fail(op_token, _OP_NAMES)
+            column = self.next()
+            if column.kind != k.COLUMNNAME:
+                corrupted = bool(joins) and column.kind not in (k.SEMICOLON, k.END)
+                raise self.fail(column, "SEMICOLON" if corrupted else "COLUMNNAME")
+            op = self.next()
+            if op.kind not in _OPS:
+                raise self.fail(op, _OP_NAMES)
             values, token = self.values()
-            conditions.append(Condition(token_field(token_text=None, name=None) or "", "", ())
-                              if False else Condition("", "", ()))
-            conditions[-1] = Condition(self._field, _OPS[op_token.kind], values)
+            conditions.append(Condition(column.text, _OPS[op.kind], values))
             if token.kind in (k.LOGICAL_AND, k.LOGICAL_OR):
                 joins.append(token.text)
                 continue
             if token.kind in (k.ORDERBY, k.LIMIT, k.SEMICOLON, k.END):
                 return tuple(conditions), tuple(joins), token
             raise self.fail(token, "SEMICOLON")
+
+    def values(self) -> tuple[tuple[Token, ...], Token]:
+        """The value(s) of a condition and the token after them."""
+        token = self.next()
+        parens = token.kind == k.PARENOPEN
+        if parens:
+            token = self.next()
+        if token.kind != k.VALUE:
+            raise self.fail(token, "VALUE")
+        values = [token]
+        while True:
+            token = self.next()
+            if token.kind != k.COMMA:
+                break
+            token = self.expect(k.VALUE)
+            values.append(token)
+        if parens:
+            if token.kind != k.PARENCLOSE:
+                raise self.fail(token, "SEMICOLON")
+            token = self.next()
+        return tuple(values), token
+
+    def order(self) -> tuple[tuple[str, ...], str | None, Token]:
+        columns = [self.expect(k.COLUMNNAME).text]
+        direction: str | None = None
+        while True:
+            token = self.next()
+            if token.kind == k.COMMA:
+                columns.append(self.expect(k.COLUMNNAME).text)
+                continue
+            if token.kind in (k.ASC, k.DESC):
+                direction = token.kind
+                token = self.next()
+            if token.kind in (k.LIMIT, k.SEMICOLON, k.END):
+                return tuple(columns), direction, token
+            raise self.fail(token, "SEMICOLON")
+
+    def limit(self) -> tuple[tuple[Token, ...], Token]:
+        values = [self.expect(k.VALUE)]
+        token = self.next()
+        if token.kind == k.COMMA:
+            values.append(self.expect(k.VALUE))
+            token = self.next()
+        if token.kind not in (k.SEMICOLON, k.END):
+            raise self.fail(token, "SEMICOLON")
+        return tuple(values), token
+
+
+def parse(text: str) -> Statement:
+    """Parse ``text``; raises :class:`VtqlError` as the server does for a malformed statement."""
+    return _Parser(text).statement()

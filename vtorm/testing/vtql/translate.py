@@ -1,0 +1,278 @@
+"""A parsed statement as SQLite over the emulator's store, with the server's checks and answers.
+
+The checks come in the server's order: the module named after ``FROM`` in
+the raw text, then the parse, id values, the column list, then each WHERE
+condition (unknown field, reference and owner values). What MySQL would
+refuse on the real server (a bad LIMIT, ORDER BY an unknown field, an
+unquoted word, a broken literal) is answered by 8.4 with an empty success:
+such a statement translates to ``silent_empty``.
+
+Every value of the statement reaches SQLite as a bound parameter; the SQL
+text depends only on the statement's shape (fields, operators, number of
+values), never on a value's content.
+
+Id, reference and owner values are pasted into the server's SQL unquoted
+(``account_id = '11x0 or 1=1'`` becomes ``accountid = 0 or 1=1``), so on the
+real server a crafted value can change the statement. The emulator never
+does that: the part after ``x`` must be a number, anything else answers
+the empty success most such texts get from MySQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from vtorm.testing.schema import ModuleSchema
+from vtorm.testing.vtql import literals
+from vtorm.testing.vtql.errors import (
+    access_denied_field,
+    access_denied_module,
+    access_denied_select,
+    invalid_id,
+)
+from vtorm.testing.vtql.functions import COLLATION, mysql_number
+from vtorm.testing.vtql.literals import Broken
+from vtorm.testing.vtql.parser import Condition, Statement, parse
+
+__all__ = ["Translation", "translate"]
+
+# How the server finds the module before parsing: the first word after "from".
+_MODULE = re.compile(r"[fF][rR][oO][mM][ \t\n\r\f\v]+([^ \t\n\r\f\v;]+)")
+_REFERENCE_TYPES = frozenset({"reference", "owner"})
+_NUMBER_TYPES = frozenset({"integer", "double", "currency"})
+_TEMPORAL = {
+    "date": literals.normal_date,
+    "datetime": literals.normal_datetime,
+    "time": literals.normal_time,
+}
+# Modules whose SELECT * the 8.4 server turns into invalid SQL (an empty column name).
+_BROKEN_STAR = frozenset({"ProductTaxes"})
+# Module-specific filters of the server, on the activity type.
+_ACTIVITY_FILTERS = {
+    "Calendar": "coalesce(\"activitytype\", '') = 'Task'",
+    "Events": "coalesce(\"activitytype\", '') NOT IN ('Emails', 'Task')",
+    "Emails": "coalesce(\"activitytype\", '') = 'Emails'",
+}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One statement as SQL over the store, and how to answer it."""
+
+    module: str
+    sql: str
+    params: tuple[object, ...]
+    columns: tuple[str, ...] | None  # requested columns, "id" included; None for * and count
+    count: bool
+    silent_empty: bool
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _kind(schema: ModuleSchema, name: str) -> str:
+    if name == "id":
+        return "id"
+    kind = schema.fields[name].type
+    if kind in _REFERENCE_TYPES:
+        return "ref"
+    if kind in _NUMBER_TYPES:
+        return "num"
+    if kind in _TEMPORAL:
+        return kind
+    return "str"
+
+
+def _id_expression(kind: str, name: str) -> str:
+    return '"crmid"' if kind == "id" else f"vt_ref({_quote(name)})"
+
+
+class _Builder:
+    """Accumulates the WHERE clause and its parameters; notes what breaks the statement."""
+
+    def __init__(self, schema: ModuleSchema) -> None:
+        self.schema = schema
+        self.params: list[object] = []
+        self.broken = False
+
+    def marks(self, values: Sequence[object]) -> str:
+        self.params.extend(values)
+        return ", ".join("?" for _ in values)
+
+    def compare(self, expression: str, op: str, values: Sequence[object]) -> str:
+        if op == "IN":
+            return f"{expression} IN ({self.marks(values)})"
+        return f"{expression} {op} {self.marks(values[:1])}"
+
+    def condition(self, cond: Condition) -> str:
+        kind = _kind(self.schema, cond.field)
+        try:
+            if kind in ("id", "ref"):
+                return self.reference(kind, cond)
+            values = [literals.literal(token) for token in cond.values]
+        except Broken:
+            self.broken = True
+            return "0"
+        column = _quote(cond.field)
+        if cond.op == "LIKE":
+            pattern = values[0]
+            return f"vt_like({column}, {self.marks([None if pattern is None else str(pattern)])})"
+        if kind == "num":
+            numbers = [mysql_number(v) for v in values]
+            return self.compare(f"vt_num({column})", cond.op, numbers)
+        if kind in _TEMPORAL:
+            normal = _TEMPORAL[kind]
+            return self.compare(column, cond.op, [normal(v) for v in values])
+        return self.string(column, cond.op, values)
+
+    def string(self, column: str, op: str, values: Sequence[str | int | None]) -> str:
+        # MySQL compares a text column with a number as numbers, with a text by collation.
+        texts = [v for v in values if not isinstance(v, int)]
+        numbers = [v for v in values if isinstance(v, int)]
+        parts: list[str] = []
+        if texts or not numbers:
+            parts.append(self.compare(f"{column} COLLATE {COLLATION}", op, texts))
+        if numbers:
+            parts.append(self.compare(f"vt_num({column})", op, numbers))
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def reference(self, kind: str, cond: Condition) -> str:
+        expression = _id_expression(kind, cond.field)
+        parts = [literals.id_part(token.text) for token in cond.values]
+        if cond.op == "LIKE":
+            # the server quotes the kept part again for LIKE
+            pattern = literals.mysql_string(parts[0])
+            return f"vt_like({expression}, {self.marks([pattern])})"
+        return self.compare(expression, cond.op, [literals.id_number(p) for p in parts])
+
+
+def _check_ids(statement: Statement) -> None:
+    # The server reads id values while parsing, before any other check.
+    for cond in statement.conditions:
+        if cond.field == "id":
+            for token in cond.values:
+                if "x" not in token.text.strip("'\""):
+                    raise invalid_id()
+
+
+def _check_columns(statement: Statement, schema: ModuleSchema) -> None:
+    if statement.star or statement.count:
+        return
+    for name in statement.columns:
+        if name not in schema.fields:
+            raise access_denied_select(name)
+
+
+def _check_condition(cond: Condition, schema: ModuleSchema) -> None:
+    field = schema.fields.get(cond.field)
+    if field is None:
+        raise access_denied_field(cond.field)
+    if field.type in _REFERENCE_TYPES and cond.field != "id":
+        for token in cond.values:
+            if "x" not in token.text:
+                raise invalid_id()
+
+
+def _filters(schema: ModuleSchema) -> list[str]:
+    filters = ['"_hidden" = 0']
+    if schema.name == "Users":
+        if "status" in schema.fields:
+            filters.append("\"status\" = 'Active'")
+    elif schema.is_entity:
+        filters.append('"crmid" IN (SELECT crmid FROM crmentity WHERE deleted = 0)')
+    elif "deleted" in schema.fields:
+        filters.append('vt_num("deleted") = 0')
+    activity = _ACTIVITY_FILTERS.get(schema.name)
+    if activity is not None and "activitytype" in schema.fields:
+        filters.append(activity)
+    return filters
+
+
+def _order(statement: Statement, schema: ModuleSchema) -> str | None:
+    """The ORDER BY clause; None when a column is unknown (invalid SQL on the server)."""
+    terms: list[str] = []
+    for name in statement.order_by:
+        if name not in schema.fields:
+            return None
+        kind = _kind(schema, name)
+        column = _quote(name)
+        if kind in ("id", "ref"):
+            terms.append(_id_expression(kind, name))
+        elif kind == "num":
+            terms.append(f"vt_num({column})")
+        elif kind == "str":
+            terms.append(f"{column} COLLATE {COLLATION}")
+        else:
+            terms.append(column)
+    if statement.direction is not None and terms:
+        terms[-1] += " " + statement.direction
+    terms.append('"crmid"')
+    return ", ".join(terms)
+
+
+def _columns(statement: Statement) -> tuple[str, ...] | None:
+    if statement.star or statement.count:
+        return None
+    names = list(dict.fromkeys(statement.columns))
+    if "id" not in names:
+        names.append("id")
+    return tuple(names)
+
+
+def translate(text: str, schemas: Mapping[str, ModuleSchema], *, quirks: str | None) -> Translation:
+    """Translate one statement; raises :class:`VtqlError` where the server answers an error."""
+    found = _MODULE.search(text or "")
+    name = found.group(1) if found else None
+    if name is None or name not in schemas:
+        raise access_denied_module(name)
+    statement = parse(text)
+    if statement.module not in schemas:
+        raise access_denied_module(statement.module)
+    schema = schemas[statement.module]
+    _check_ids(statement)
+    _check_columns(statement, schema)
+    builder = _Builder(schema)
+    conditions: list[str] = []
+    for cond in statement.conditions:
+        _check_condition(cond, schema)
+        conditions.append(builder.condition(cond))
+    columns = _columns(statement)
+    silent = builder.broken
+    if statement.star and quirks == "8.4" and schema.name in _BROKEN_STAR:
+        silent = True
+    order = _order(statement, schema) if statement.order_by else '"crmid"'
+    try:
+        offset, count = literals.limit_bounds(statement.limit)
+    except Broken:
+        silent = True
+        offset, count = 0, 0
+    if order is None:
+        silent = True
+        order = '"crmid"'
+    if statement.count:
+        select = "count(*)"
+    elif columns is None:
+        select = "*"
+    else:
+        select = ", ".join(_quote(c) for c in ("crmid", *columns) if c != "id")
+    where = " AND ".join(_filters(schema))
+    if conditions:
+        joined = conditions[0]
+        for join, sql in zip(statement.joins, conditions[1:], strict=True):
+            joined += f" {join.upper()} {sql}"
+        where += f" AND ({joined})"
+    tail = "" if statement.count else f" ORDER BY {order}"
+    sql = (
+        f"SELECT {select} FROM {_quote('mod_' + schema.name)} WHERE {where}{tail} LIMIT ? OFFSET ?"
+    )
+    return Translation(
+        module=schema.name,
+        sql=sql,
+        params=(*builder.params, count, offset),
+        columns=columns,
+        count=statement.count,
+        silent_empty=silent,
+    )

@@ -24,13 +24,16 @@ from vtorm.errors import (
     VtormError,
 )
 from vtorm.model import FieldInfo, Model, field
+from vtorm.persistence import BulkResult
 from vtorm.query import Manager, Q, QuerySet, UnsupportedQueryError
+from vtorm.unit_of_work import UnitOfWork
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessDeniedError",
     "AuthenticationError",
+    "BulkResult",
     "Client",
     "ConflictError",
     "DuplicateError",
@@ -53,6 +56,7 @@ __all__ = [
     "SessionError",
     "SyncResult",
     "TransportError",
+    "UnitOfWork",
     "UnsupportedQueryError",
     "ValidationError",
     "VtigerError",

@@ -196,6 +196,8 @@ def test_assigning_changes_only_that_field() -> None:
         ("interests", ["Sports", "Books"]),
         ("org_id", "81x5"),
         ("notes", None),
+        ("notes", ""),
+        ("keywords", []),
         ("name", "Gear"),
     ],
 )  # fmt: skip

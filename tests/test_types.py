@@ -254,6 +254,12 @@ def test_reference_prefix_of_another_known_module_refused() -> None:
     refused("party_id", "80x1")
 
 
+def test_record_id_of_another_module_refused() -> None:
+    assert wire("id", "80x3") == "80x3"
+    error = refused("id", "81x3")
+    assert "80" in str(error)
+
+
 def test_reference_instances() -> None:
     org = Organizations(orgname="Acme", assigned_user_id="19x1")
     error = refused("org_id", org)

@@ -154,11 +154,12 @@ _BOOL_IN: Final[dict[Any, bool | None]] = {"0": False, "1": True, "": None, None
 
 
 def _bool_in(info: FieldInfo, wire: Any) -> Any:
-    if wire in _BOOL_IN and not isinstance(wire, (int, float)):
-        return _BOOL_IN[wire]
-    if wire is True or wire is False:
+    if isinstance(wire, str) or wire is None:
+        if wire in _BOOL_IN:
+            return _BOOL_IN[wire]
+    elif wire is True or wire is False:
         return wire
-    if isinstance(wire, int) and wire in (0, 1):
+    elif isinstance(wire, int) and wire in (0, 1):
         return bool(wire)
     raise _bad_wire(info, wire)
 
@@ -412,10 +413,16 @@ def _id_out(model: str, info: FieldInfo, value: Any) -> str:
         return value.id
     if not isinstance(value, str) or not WSID.fullmatch(value):
         raise _refuse(model, info, value, "is not a record id like '12x8'")
-    if info.type == "reference" and refers_to:
+    prefix = value.partition("x")[0]
+    if info.wire == "id":
+        own = model_for_module(model)
+        if own is not None and prefix != own.__id_prefix__:
+            raise _refuse(
+                model, info, value, f"is not a {model} id (their prefix is {own.__id_prefix__})"
+            )
+    elif info.type == "reference" and refers_to:
         targets = [model_for_module(name) for name in refers_to]
         known = [cls.__id_prefix__ for cls in targets if cls is not None]
-        prefix = value.partition("x")[0]
         if len(known) == len(targets) and prefix not in known:
             raise _refuse(
                 model, info, value,
@@ -445,7 +452,24 @@ def to_wire(info: FieldInfo, value: Any, model: str) -> Any:
     ``None`` (and an empty multipicklist) become ``""``, which clears the
     field through ``revise``. A value the server would store differently
     from what was meant raises :class:`~vtorm.errors.ValidationError`
-    naming the model, the field and the value.
+    naming the model, the field and the value:
+
+    * boolean: only ``True``/``False``, ``0``/``1`` and the wire texts ``"0"``/``"1"``;
+    * integer: whole numbers only (``14.7`` would be stored as 15);
+    * currency: at most 2 decimals (the server rounds half up without a word);
+      double: any finite number, as its scale differs per column;
+      numbers as text must be dot decimals without grouping;
+    * date: a ``datetime.date`` (not a datetime) or a real ``"YYYY-MM-DD"``;
+    * datetime: timezone-aware (sent in UTC, whole seconds) or the wire text,
+      which is UTC; naive datetimes are refused;
+    * time: a naive ``datetime.time`` or ``"HH:MM[:SS]"``;
+    * text: ``str`` without characters beyond U+FFFF (stored as ``????``);
+      picklist values are not checked (they depend on the user's role);
+    * multipicklist: a list of str, sent as ``"A |##| B"``; items may not hold
+      ``|##|`` and must be among the describe's values when it lists any;
+    * ids, references, owners: ``<prefix>x<number>``; a reference whose
+      target models are all known must carry one of their prefixes; a model
+      instance sends its id, and an unsaved one is refused (save it first).
     """
     if value is None:
         return ""
@@ -455,11 +479,14 @@ def to_wire(info: FieldInfo, value: Any, model: str) -> Any:
 
 
 def wire_equal(info: FieldInfo, value: Any, loaded: Any, model: str) -> bool:
-    """Whether ``value`` would send the same wire text as the loaded wire value."""
+    """Whether ``value`` would send the same wire text as the loaded wire value.
+
+    Compares Python values first (cheap, and what most unchanged fields hit),
+    then wire forms, so ``Decimal("1234.5")`` equals a loaded
+    ``"1234.50000000"`` and ``""`` equals a loaded empty text.
+    """
     python = to_python(info, loaded)
-    if value is None or python is None:
-        return value is None and python is None
-    if type(value) is type(python) and value == python:
+    if value is python or (type(value) is type(python) and value == python):
         return True
     new = to_wire(info, value, model)
     try:

@@ -388,6 +388,28 @@ def test_round_trip_through_the_embedded_crm(vtiger_client: Any) -> None:
     assert stored.birthday is None
 
 
+def test_save_refresh_delete_go_through_the_server(vtiger_client: Any) -> None:
+    from crm_models import Accounts
+
+    account = Accounts(accountname="Acme", assigned_user_id="19x1")
+    account.save(client=vtiger_client)
+    assert account.id is not None
+    assert not account._state.adding
+    assert account.account_no  # numbered by the server
+    record_id = account.id
+    account.accountname = "Acme Ltd"
+    account.save()
+    assert vtiger_client.retrieve(record_id)["accountname"] == "Acme Ltd"
+    account.accountname = "not saved"
+    account.refresh()
+    assert account.accountname == "Acme Ltd"
+    assert account._changes() == {}
+    account.delete()
+    assert account.id is None
+    with pytest.raises(vtorm.AccessDeniedError):
+        vtiger_client.retrieve(record_id)
+
+
 # --------------------------------------------------------------------------- static typing
 
 GENERATED_SHAPE = '''\

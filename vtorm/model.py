@@ -272,23 +272,35 @@ class Model:
                     pending[info.wire] = value
         return pending
 
-    def save(self) -> None:
-        """Create the record, or revise the fields that changed (nothing if none did)."""
-        from vtorm import persistence  # type: ignore[attr-defined,unused-ignore]
+    def save(
+        self,
+        *,
+        update_fields: Iterable[str] | None = None,
+        check_conflict: bool = False,
+        client: Client | None = None,
+    ) -> None:
+        """Create the record, or revise the fields that changed (nothing if none did).
 
-        persistence.save(self)
+        See :func:`vtorm.persistence.save` for ``update_fields``,
+        ``check_conflict`` and ``client``.
+        """
+        from vtorm import persistence
 
-    def delete(self) -> None:
-        """Delete the record on the server."""
-        from vtorm import persistence  # type: ignore[attr-defined,unused-ignore]
+        persistence.save(
+            self, update_fields=update_fields, check_conflict=check_conflict, client=client
+        )
 
-        persistence.delete(self)
+    def delete(self, *, client: Client | None = None) -> None:
+        """Delete the record on the server; the instance becomes unsaved."""
+        from vtorm import persistence
 
-    def refresh(self) -> None:
+        persistence.delete(self, client=client)
+
+    def refresh(self, *, client: Client | None = None) -> None:
         """Load the record again from the server, dropping unsaved changes."""
-        from vtorm import persistence  # type: ignore[attr-defined,unused-ignore]
+        from vtorm import persistence
 
-        persistence.refresh(self)
+        persistence.refresh(self, client=client)
 
     # ------------------------------------------------------------------ display
 

@@ -18,11 +18,27 @@ from vtorm.query import Q
 Record = Mapping[str, Any]
 
 
+# utf8_general_ci: one weight per character -- its base letter, lower-cased;
+# a few letters Unicode does not decompose sort as another one.
+_SPECIAL = {"ß": "s", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}
+
+
+def _char(c: str) -> str:
+    if c in _SPECIAL:
+        return _SPECIAL[c]
+    base = unicodedata.normalize("NFD", c)[0]
+    low = base.lower()
+    return low if len(low) == 1 else base
+
+
+def fold_no_strip(text: str) -> str:
+    """The collation key of ``text`` as LIKE uses it (trailing spaces kept)."""
+    return "".join(_char(c) for c in text)
+
+
 def fold(text: str) -> str:
-    """The collation key: no accents, no case, no trailing spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.casefold().rstrip(" ")
+    """The collation key of ``text`` for comparisons: trailing spaces ignored."""
+    return fold_no_strip(text).rstrip(" ")
 
 
 def like_regex(pattern: str) -> re.Pattern[str]:
@@ -45,11 +61,6 @@ def _like(value: str, pattern: str) -> bool:
     return like_regex("".join(decomposed)).fullmatch(fold_no_strip(value)) is not None
 
 
-def fold_no_strip(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -58,7 +69,11 @@ def leaf(record: Record, key: str, value: Any, negate: bool) -> bool:
     """One ``field__lookup=value`` against a record, possibly negated."""
     name, _, lookup = key.partition("__")
     lookup = lookup or "exact"
+    if lookup.startswith("i") and lookup != "in":
+        lookup = lookup[1:]  # the server ignores case anyway
     current = record.get(name)
+    if lookup == "in" and not value:
+        return negate  # x IN () is false and its negation true, empty field or not
     if current is None or current == "":
         return False
     if lookup == "in":

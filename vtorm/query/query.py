@@ -106,6 +106,41 @@ class Query:
     def __repr__(self) -> str:
         return f"<Query {self}>"
 
+    def _copy(self) -> Query:
+        new = Query.__new__(Query)
+        new.model = self.model
+        new.module = self.module
+        new.where = self.where
+        new.ordering = self.ordering
+        new.low = self.low
+        new.high = self.high
+        new.columns = self.columns
+        new._select = self._select
+        new._groups = self._groups
+        new._plan = None
+        new._order = ""
+        return new
+
+    def with_where(self, where: Node) -> Query:
+        """A copy with another filter."""
+        new = self._copy()
+        new.where = where
+        new._groups = None
+        return new
+
+    def with_ordering(self, ordering: Ordering) -> Query:
+        """A copy with another ordering."""
+        new = self._copy()
+        new.ordering = ordering
+        return new
+
+    def with_window(self, low: int, high: int | None) -> Query:
+        """A copy with other slice bounds."""
+        new = self._copy()
+        new.low = low
+        new.high = high
+        return new
+
     def clone(self, **changes: Any) -> Query:
         """A copy with some attributes replaced (compiled parts are recomputed)."""
         new = Query.__new__(Query)

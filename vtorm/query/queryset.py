@@ -60,9 +60,12 @@ class QuerySet(Generic[M]):
         return self._query
 
     def _clone(self, **query_changes: Any) -> QuerySet[M]:
-        new = QuerySet.__new__(QuerySet)
+        return self._with(self._query.clone(**query_changes) if query_changes else self._query)
+
+    def _with(self, query: Query) -> QuerySet[M]:
+        new: QuerySet[M] = QuerySet.__new__(QuerySet)
         new.model = self.model
-        new._query = self._query.clone(**query_changes) if query_changes else self._query
+        new._query = query
         new._client = self._client
         new._kind = self._kind
         new._names = self._names
@@ -107,7 +110,7 @@ class QuerySet(Generic[M]):
             node = resolve(self.model, Q(*args, **kwargs), negate)
         if query.where != TRUE:
             node = combine(AND, (query.where, node))
-        return self._clone(where=node)
+        return self._with(query.with_where(node))
 
     def order_by(self, *names: str) -> QuerySet[M]:
         """Order by these fields (``-name``: descending); no names: by id."""
@@ -117,7 +120,7 @@ class QuerySet(Generic[M]):
             desc = name.startswith("-")
             info = field_info(self.model, name[1:] if desc else name)
             ordering.append((info.wire, desc))
-        return self._clone(ordering=tuple(ordering))
+        return self._with(self._query.with_ordering(tuple(ordering)))
 
     def reverse(self) -> QuerySet[M]:
         """The same records in the opposite order."""
@@ -168,7 +171,7 @@ class QuerySet(Generic[M]):
             if key < 0:
                 raise ValueError("Negative indexing is not supported.")
             for item in self._window(key, key + 1):
-                return cast(M, item)
+                return item
             raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
         if not isinstance(key, slice):
             raise TypeError(f"QuerySet indices must be integers or slices, not {key!r}")
@@ -187,7 +190,7 @@ class QuerySet(Generic[M]):
             new_high = min(new_high, high)
         if new_high is not None and new_high < new_low:
             new_high = new_low
-        return self._clone(low=new_low, high=new_high)
+        return self._with(self._query.with_window(new_low, new_high))
 
     # ----------------------------------------------------------------- running
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STOCK, Runner, describe, fld, write_dump
+from codegen_fixtures import STOCK, Runner, describe, fld, write_dump
 
 from codegen.output import write_atomic
 from codegen.schema import SchemaError, parse_describe

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STOCK, Runner
+from codegen_fixtures import STOCK, Runner
 
 from vtorm.testing import Emulator
 

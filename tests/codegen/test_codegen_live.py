@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, STOCK, Runner, stock_modules
+from codegen_fixtures import ROOT, STOCK, Runner, stock_modules
 
 from codegen.drift import read_models, summarize
 from codegen.source import from_dump

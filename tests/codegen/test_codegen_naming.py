@@ -7,7 +7,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_PICKLIST
+from codegen_fixtures import HOSTILE_PICKLIST
 
 from codegen.drift import read_models
 from codegen.naming import make_identifier
@@ -140,7 +140,7 @@ def test_hostile_names(hostile_dump: Path) -> None:
 
 
 def test_order_of_input_does_not_change_names(hostile_dump: Path, tmp_path: Path) -> None:
-    from conftest import hostile_describes, write_dump
+    from codegen_fixtures import hostile_describes, write_dump
 
     reversed_dump = write_dump(
         tmp_path / "reversed", dict(reversed(list(hostile_describes().items())))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import mypy.api
 import pytest
-from conftest import (
+from codegen_fixtures import (
     CUSTOM_CONTACTS,
     ROOT,
     STOCK,

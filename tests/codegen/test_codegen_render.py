@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CUSTOM_CONTACTS, STOCK, stock_modules
+from codegen_fixtures import CUSTOM_CONTACTS, STOCK, stock_modules
 
 from codegen.drift import ModuleSummary, read_models, summarize
 from codegen.render import render

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import ROOT
+from codegen_fixtures import ROOT
 
 import vtorm.model
 from codegen.naming import MODEL_ATTRIBUTES

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from crm_models import Contacts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from query_brute import matches
@@ -14,9 +15,6 @@ from query_brute import matches
 import vtorm
 from vtorm import FieldError, Q, UnsupportedQueryError, ValidationError
 from vtorm.testing import Emulator
-
-crm_models = pytest.importorskip("crm_models")
-Contacts = crm_models.Contacts
 
 HOSTILE = [
     "O'Brien",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from vtorm.query.q import Q
@@ -11,6 +11,7 @@ from vtorm.query.queryset import QuerySet
 if TYPE_CHECKING:
     from vtorm.client import Client
     from vtorm.model import Model
+    from vtorm.persistence import BulkResult
 
 M = TypeVar("M", bound="Model")
 
@@ -113,23 +114,18 @@ class Manager(Generic[M]):
         obj: M = persistence.create(self.model, self._get_client(), fields)
         return obj
 
-    def bulk_create(self, objs: Sequence[M], *, workers: int = 8) -> list[M]:
-        """Create many records, ``workers`` requests at a time."""
+    def bulk_create(self, objs: Iterable[M], *, workers: int = 8) -> BulkResult[M]:
+        """Create many records, ``workers`` requests at a time (see vtorm.persistence)."""
         from vtorm import persistence
 
-        result: list[M] = persistence.bulk_create(
-            objs, client=self._get_client(), workers=workers
-        )
-        return result
+        return persistence.bulk_create(objs, client=self._client, workers=workers)
 
-    def bulk_update(self, objs: Sequence[M], fields: Sequence[str] | None = None, *,
-                    workers: int = 8) -> Any:
+    def bulk_update(self, objs: Iterable[M], fields: Iterable[str] | None = None, *,
+                    workers: int = 8) -> BulkResult[M]:
         """Send the changes of many records (only ``fields`` when given)."""
         from vtorm import persistence
 
-        return persistence.bulk_update(
-            objs, fields, client=self._get_client(), workers=workers
-        )
+        return persistence.bulk_update(objs, fields, client=self._client, workers=workers)
 
     def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any
                       ) -> tuple[M, bool]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from codegen_fixtures import CUSTOM_CONTACTS, STOCK, stock_modules
 
+from codegen.cli import generation_date
 from codegen.drift import ModuleSummary, read_models, summarize
 from codegen.render import render
 from codegen.schema import Schema, SourceInfo, parse_describe
@@ -175,3 +176,13 @@ def test_custom_multipicklist(tmp_path: Path) -> None:
     assert interests.label == "Interests"
     # Accounts is not generated here, so the reference is a plain id.
     assert ann["account_id"] == "str | None"
+
+
+def test_generation_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    assert generation_date() == datetime.date(2027, 1, 15)
+    assert generation_date(datetime.date(2030, 5, 6)) == datetime.date(2030, 5, 6)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = datetime.datetime.now(datetime.timezone.utc).date()
+    today = generation_date()
+    assert today in (before, datetime.datetime.now(datetime.timezone.utc).date())

@@ -367,7 +367,7 @@ def test_query(client: vtorm.Client) -> None:
 
 def test_query_errors(client: vtorm.Client) -> None:
     with pytest.raises(vtorm.QuerySyntaxError) as caught:
-        client.query("SELECT * Contacts;")
+        client.query("SELECT * FROM Contacts;;")
     assert caught.value.operation == "query"
     with pytest.raises(vtorm.AccessDeniedError):
         client.query("SELECT nosuchfield FROM Contacts;")

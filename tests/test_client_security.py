@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -153,14 +156,45 @@ def test_urllib3_request_lines_show_a_session_prefix_only(
         secrets.assert_absent(line)
 
 
+class PlainTextPort:
+    """A TCP server answering every connection with plain HTTP bytes, never TLS."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.connections = 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                conn.settimeout(5)
+                with contextlib.suppress(OSError):
+                    while conn.recv(4096):
+                        pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
 def test_tls_is_verified_by_default(crm: Emulator) -> None:
-    client = vtorm.Client(crm.url, crm.username, crm.access_key, backoff=0.001)
+    client = vtorm.Client(crm.url, crm.username, crm.access_key)
     assert client.verify is True
-    # Speaking TLS to a plain-HTTP server fails the handshake: no retries, no request.
-    https = vtorm.Client(
-        crm.url.replace("http://", "https://"), crm.username, crm.access_key, backoff=0.001
-    )
-    with pytest.raises(vtorm.TransportError, match="TLS") as caught:
-        https.list_types()
-    assert caught.value.sent is False
-    assert crm.calls == []
+    # A failed TLS handshake does not heal by retrying: one attempt, nothing sent.
+    plain = PlainTextPort()
+    try:
+        https = vtorm.Client(f"https://127.0.0.1:{plain.port}", "admin", "key", backoff=0.001)
+        with pytest.raises(vtorm.TransportError, match="TLS handshake failed") as caught:
+            https.list_types()
+        assert caught.value.sent is False
+        assert plain.connections == 1
+    finally:
+        plain.close()

@@ -239,6 +239,13 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """Read one request with a lean parser (the stdlib's e-mail header parser is slow)."""
         try:
+            peek = getattr(self.rfile, "peek", None)
+            if peek is not None and peek(1)[:1] == b"\x16":
+                # A TLS handshake sent to this plain-HTTP port: refuse it at once
+                # (its bytes need not hold the newline a request line waits for).
+                self.close_connection = True
+                self._send(_Answer(400, _HTML, b"<h1>Bad Request</h1>"))
+                return
             line = self.rfile.readline(MAX_REQUEST_LINE + 2)
             if not line:
                 self.close_connection = True
@@ -247,6 +254,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._refuse_long_line()
                 return
             parts = line.decode("latin-1").split()
+            if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                # Not HTTP (a TLS handshake, garbage): answer at once, read no further.
+                self.close_connection = True
+                self._send(_Answer(400, _HTML, b"<h1>Bad Request</h1>"))
+                return
             headers: dict[str, str] = {}
             while True:
                 raw = self.rfile.readline(65537)
@@ -254,10 +266,6 @@ class _Handler(BaseHTTPRequestHandler):
                     break
                 name, _, value = raw.decode("latin-1").partition(":")
                 headers[name.strip().lower()] = value.strip()
-            if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-                self.close_connection = True
-                self._send(_Answer(400, _HTML, b"<h1>Bad Request</h1>"))
-                return
             method, self.path, version = parts
             self.command, self.request_version = method, version
             connection = headers.get("connection", "").lower()

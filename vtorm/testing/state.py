@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 import threading
 import time
 from collections.abc import Mapping
@@ -161,6 +162,14 @@ _USER_DEFAULTS: dict[str, str | None] = {
 _USER_NULLS = frozenset({"phone_crm_extension", "rowheight", "hidecompletedevents"})
 
 
+_KEY_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_access_key() -> str:
+    """A random 16-character access key, alphanumeric like Vtiger's own."""
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+
+
 def _session_name() -> str:
     return secrets.token_hex(11)[:21]
 
@@ -185,7 +194,7 @@ class CrmState:
         admin = User(
             1,
             username,
-            access_key or secrets.token_urlsafe(12)[:16],
+            access_key or new_access_key(),
             first_name="Lab",
             last_name="Administrator",
             email=f"{username}@example.com",
@@ -194,7 +203,7 @@ class CrmState:
         second = User(
             5,
             "jdoe",
-            secrets.token_urlsafe(12)[:16],
+            new_access_key(),
             first_name="Jane",
             last_name="Doe",
             email="jdoe@example.com",

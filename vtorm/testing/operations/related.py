@@ -333,7 +333,10 @@ def query_related(ctx: Context, params: Mapping[str, str]) -> Any:
     target = _relation(module, params.get("relatedLabel"), found.group(1) if found else "")
     store = ctx.crm.store
     ids = related_ids(store, module, crmid, target)
-    statement = _related_statement(text, [store.wsid(target, i) for i in ids])
+    # With nothing related the statement still goes through the parser (its
+    # syntax errors stand), with an id that matches no record.
+    wsids = [store.wsid(target, i) for i in ids] or [store.wsid(target, 0)]
+    statement = _related_statement(text, wsids)
     try:
         vtql: Any = importlib.import_module("vtorm.testing.vtql")
     except ImportError:

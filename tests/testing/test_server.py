@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from emulator_wire import FIXTURES, Wire
 
 from vtorm.testing import Emulator
-
-if TYPE_CHECKING:
-    from emulator_wire import Wire
 
 
 def test_starts_on_a_free_port_and_stops() -> None:
@@ -41,3 +40,76 @@ def test_login_then_retrieve_a_created_record(wire: Wire) -> None:
     body = wire.get("retrieve", id=created["id"])
     assert body["success"] is True
     assert body["result"] == created
+
+
+def _raw_exchange(crm: Emulator, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", crm.port), timeout=5) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_tls_handshake_is_refused_at_once(crm: Emulator) -> None:
+    # A TLS ClientHello has no newline to wait for: the answer must not wait.
+    answer = _raw_exchange(crm, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert crm.calls == []
+
+
+def test_request_line_longer_than_apache_allows_is_414(crm: Emulator) -> None:
+    ids = ",".join(f"'12x{n}'" for n in range(1040))
+    query = f"SELECT id FROM Contacts WHERE id IN ({ids});"
+    response = requests.get(crm.url, params={"operation": "query", "query": query}, timeout=5)
+    assert response.status_code == 414
+    assert response.content == (FIXTURES / "query-long-url-1040-ids.raw").read_bytes()
+    assert crm.calls == []
+
+
+def test_other_paths_and_methods(crm: Emulator) -> None:
+    base = crm.url.removesuffix("/webservice.php")
+    assert requests.get(base + "/index.php", timeout=5).status_code == 404
+    assert requests.put(crm.url, data="x", timeout=5).status_code == 501
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(wire: Wire) -> None:
+    sockets = set()
+
+    def remember(response: requests.Response, *args: object, **kwargs: object) -> None:
+        sock = getattr(response.raw, "_connection", None)
+        sockets.add(id(getattr(sock, "sock", None)))
+
+    wire.http.hooks["response"].append(remember)
+    for _ in range(20):
+        assert wire.get("retrieve", id="19x1")["success"] is True
+    assert len(sockets) == 1
+
+
+def test_concurrent_clients(crm: Emulator) -> None:
+    # Logins go one after the other: a new challenge replaces the user's token.
+    clients = []
+    for _ in range(16):
+        client = Wire(crm)
+        assert client.login()["success"]
+        clients.append(client)
+
+    def work(n: int) -> str:
+        client = clients[n]
+        made = client.create("Accounts", accountname=f"A{n}", assigned_user_id="19x1")
+        body = client.get("retrieve", id=made["id"])
+        client.http.close()
+        name: str = body["result"]["accountname"]
+        return name
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        names = sorted(pool.map(work, range(16)))
+    assert names == sorted(f"A{n}" for n in range(16))
+    numbers = [
+        row["account_no"]
+        for row in crm.state.store.execute('SELECT account_no FROM "mod_Accounts"')
+    ]
+    assert sorted(numbers) == sorted(f"ACC{n}" for n in range(1, 17))

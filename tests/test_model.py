@@ -331,6 +331,21 @@ def test_repr_is_never_huge() -> None:
     assert text.endswith("...'>")
 
 
+def test_a_subclass_keeps_its_own_repr() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Gadgets(Widgets):
+        def __repr__(self) -> str:
+            return "gadget"
+
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Gizmos(Widgets):
+        pass
+
+    assert repr(Gadgets(name="g")) == "gadget"
+    assert repr(Gizmos(name="g")) == "<Gizmos unsaved 'g'>"
+    assert issubclass(Gizmos.DoesNotExist, Widgets.DoesNotExist)
+
+
 def test_recorded_contact_loads_into_the_generated_class() -> None:
     from crm_models import Contacts
 

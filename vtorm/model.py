@@ -188,8 +188,13 @@ class Model:
                 name, (base,), {"__module__": cls.__module__, "__qualname__": f"{qualname}.{name}"}
             )
             setattr(cls, name, made)
-        # A __repr__ of the class's own keeps attrs from writing its default one.
-        cls.__repr__ = lambda self: Model._model_repr(self)  # type: ignore[method-assign]
+        if "__repr__" not in cls.__dict__:
+            # A __repr__ of the class's own keeps attrs from writing its default one.
+            def __repr__(self: Model) -> str:
+                return self._model_repr()
+
+            __repr__.__qualname__ = f"{qualname}.__repr__"
+            cls.__repr__ = __repr__  # type: ignore[method-assign]
         module = cls.__dict__.get("__module_name__")
         if isinstance(module, str):
             _MODELS[module] = cls

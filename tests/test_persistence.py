@@ -245,11 +245,11 @@ def test_update_fields_sends_only_those_and_keeps_the_rest_pending(
     sent.clear()
     contact.title = "Boss"
     contact.department = "R&D"
-    persistence.save(contact, update_fields=["title"])
+    contact.save(update_fields=["title"])
     assert sent.elements("revise") == [{"id": contact.id, "title": "Boss"}]
     assert contact.department == "R&D"  # not overwritten by the server's answer
     assert contact._changes() == {"department": "R&D"}
-    persistence.save(contact, update_fields=["title"])  # title is clean now: nothing
+    contact.save(update_fields=["title"])  # title is clean now: nothing
     assert len(sent.requests) == 1
     contact.save()
     assert sent.elements("revise")[1] == {"id": contact.id, "department": "R&D"}
@@ -263,9 +263,9 @@ def test_update_fields_refuses_unknown_and_read_only_fields(
     sent.clear()
     contact.title = "Boss"
     with pytest.raises(vtorm.FieldError, match="nosuchfield"):
-        persistence.save(contact, update_fields=["nosuchfield"])
+        contact.save(update_fields=["nosuchfield"])
     with pytest.raises(vtorm.FieldError, match="read-only"):
-        persistence.save(contact, update_fields=["contact_no"])
+        contact.save(update_fields=["contact_no"])
     with pytest.raises(vtorm.VtormError, match="not saved yet"):
         persistence.save(new_contact(), update_fields=["title"])
     assert sent.ops == []
@@ -417,14 +417,14 @@ def test_check_conflict_refuses_a_record_changed_on_the_server(
     sent.clear()
     contact.title = "Mine"
     with pytest.raises(vtorm.ConflictError, match="changed on the server"):
-        persistence.save(contact, check_conflict=True)
+        contact.save(check_conflict=True)
     assert sent.ops == ["retrieve"]
     assert stored(client, contact.id)["title"] == "Theirs"
     assert contact._changes() == {"title": "Mine"}
     contact.refresh()
     contact.title = "Mine"
     sent.clear()
-    persistence.save(contact, check_conflict=True)
+    contact.save(check_conflict=True)
     assert sent.ops == ["retrieve", "revise"]
     assert stored(client, contact.id)["title"] == "Mine"
     other.close()
@@ -436,7 +436,7 @@ def test_check_conflict_needs_the_loaded_modifiedtime(client: vtorm.Client, sent
     sent.clear()
     partial.lastname = "Jones"
     with pytest.raises(vtorm.VtormError, match="without modifiedtime"):
-        persistence.save(partial, check_conflict=True)
+        partial.save(check_conflict=True)
     assert sent.ops == []
 
 
@@ -565,3 +565,15 @@ def test_bulk_update_reports_server_errors(client: vtorm.Client, sent: Sent) -> 
     assert a._changes() == {"lastname": ""}
     with pytest.raises(vtorm.VtormError, match="not saved yet"):
         persistence.bulk_update([new_contact()], client=client)
+
+
+def test_an_instance_given_an_id_by_hand_revises_that_record(
+    client: vtorm.Client, sent: Sent
+) -> None:
+    wsid = client.create("Contacts", {"lastname": "Smith", "assigned_user_id": "19x1"})["id"]
+    sent.clear()
+    stub = Contacts(id=wsid, title="Boss")
+    stub.save()
+    assert sent.elements("revise") == [{"id": wsid, "title": "Boss"}]
+    assert stub.lastname == "Smith" and stub._changes() == {}  # the server's answer
+    assert stored(client, wsid)["title"] == "Boss"

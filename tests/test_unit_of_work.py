@@ -380,3 +380,30 @@ def test_check_conflict_option(client: vtorm.Client, crm: Emulator) -> None:
     ((_, error),) = caught.value.failures
     assert isinstance(error, vtorm.ConflictError)
     assert client.retrieve(wsid)["title"] == "Theirs"
+
+
+def test_objects_saved_inside_the_block_join_the_identity_map(client: vtorm.Client) -> None:
+    with vtorm.UnitOfWork(client) as uow:
+        saved = Contacts(lastname="Saved", assigned_user_id="19x1")
+        saved.save()
+        created = Contacts.objects.using(client).create(lastname="Made", assigned_user_id="19x1")
+        bulk = [Contacts(lastname=f"Bulk{i}", assigned_user_id="19x1") for i in range(3)]
+        assert Contacts.objects.using(client).bulk_create(bulk, workers=2).ok
+        loaded = {c.lastname: c for c in Contacts.objects.using(client).all()}
+        assert loaded["Saved"] is saved and loaded["Made"] is created
+        assert [loaded[f"Bulk{i}"] for i in range(3)] == bulk
+        assert all(loaded[f"Bulk{i}"] is bulk[i] for i in range(3))
+        assert uow.dirty == []
+
+
+def test_a_pending_new_object_saved_meanwhile_is_not_created_twice(
+    client: vtorm.Client, sent: Sent
+) -> None:
+    uow = vtorm.UnitOfWork(client)
+    contact = Contacts(lastname="Once", assigned_user_id="19x1")
+    uow.add(contact)
+    contact.save()
+    contact.title = "Later"
+    uow.commit()
+    assert sent.ops == ["create", "revise"]
+    assert len(named(client, "Once")) == 1

@@ -203,14 +203,25 @@ def save(
     default client.
     """
     sender = resolve_client(obj, client)
-    if obj._state.adding or obj.id is None:
+    # An instance given an id by hand (never loaded) revises that record.
+    if obj.id is None:
         if update_fields is not None:
             raise VtormError(
                 f"{_name(obj)} is not saved yet: update_fields applies to existing records"
             )
         _create(obj, sender)
+        _join_active(obj)
     else:
         _revise(obj, sender, update_fields, check_conflict)
+
+
+def _join_active(obj: Model) -> None:
+    """Put a just-created object into the active unit of work's identity map."""
+    from vtorm.unit_of_work import active
+
+    uow = active()
+    if uow is not None:
+        uow._merge(obj)
 
 
 def _create(obj: Model, client: Client) -> None:
@@ -329,7 +340,7 @@ def _revise_exists(client: Client) -> bool:
 
 def delete(obj: Model, *, client: Client | None = None) -> None:
     """Delete ``obj``'s record; the instance becomes unsaved (a later save creates a copy)."""
-    if obj.id is None or obj._state.adding:
+    if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be deleted: it was never saved")
     sender = resolve_client(obj, client)
     sender.delete(obj.id)
@@ -341,7 +352,7 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
 
 def refresh(obj: Model, *, client: Client | None = None) -> None:
     """Load ``obj`` again from the server, dropping its unsaved changes."""
-    if obj.id is None or obj._state.adding:
+    if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be refreshed: it was never saved")
     sender = resolve_client(obj, client)
     row = sender.retrieve(obj.id)
@@ -358,12 +369,7 @@ def create(model: type[M], client: Client, fields: Mapping[str, Any]) -> M:
     """Build a ``model`` instance from ``fields``, create it, and return it as stored."""
     obj = model(**fields)
     _create(obj, client)
-    from vtorm.unit_of_work import active
-
-    uow = active()
-    if uow is not None:
-        merged: M = uow._merge(obj)
-        return merged
+    _join_active(obj)
     return obj
 
 
@@ -428,11 +434,14 @@ def bulk_create(
     items = list(objs)
     todo = _unique(items)
     for obj in todo:
-        if not obj._state.adding and obj.id is not None:
+        if obj.id is not None:
             raise VtormError(f"bulk_create: {_name(obj)} is already saved; use bulk_update")
     sender = resolve_client(todo[0] if todo else None, client)
     tasks = [(obj, _bound(_create, obj, sender)) for obj in todo]
-    return _collect(items, run_concurrently(tasks, workers), "create")
+    result = _collect(items, run_concurrently(tasks, workers), "create")
+    for obj in result.succeeded:  # here, not in the workers: they do not see the context
+        _join_active(obj)
+    return result
 
 
 def bulk_update(
@@ -449,7 +458,7 @@ def bulk_update(
     items = list(objs)
     todo = _unique(items)
     for obj in todo:
-        if obj._state.adding or obj.id is None:
+        if obj.id is None:
             raise VtormError(f"bulk_update: {_name(obj)} is not saved yet; use bulk_create")
     names = list(fields) if fields is not None else None
     tasks = []

@@ -201,7 +201,7 @@ class UnitOfWork:
         with self._lock:
             for obj in objs:
                 self._in_doubt = [o for o in self._in_doubt if o is not obj]
-                if obj.id is None or obj._state.adding:
+                if obj.id is None:
                     if not any(o is obj for o in self._new):
                         self._new.append(obj)
                     continue
@@ -216,7 +216,7 @@ class UnitOfWork:
         """Have the next commit delete ``objs`` (an unsaved one is just dropped)."""
         with self._lock:
             for obj in objs:
-                if obj.id is None or obj._state.adding:
+                if obj.id is None:
                     self._new = [o for o in self._new if o is not obj]
                     self._in_doubt = [o for o in self._in_doubt if o is not obj]
                     continue
@@ -247,6 +247,10 @@ class UnitOfWork:
 
     def _gather_new(self) -> list[Model]:
         """Pending new objects and, first, the unsaved objects they or loaded ones refer to."""
+        for obj in [o for o in self._new if o.id is not None]:
+            # Saved meanwhile by other means: watch it rather than create it again.
+            self._new.remove(obj)
+            self._merge(obj)
         doubtful = {id(o) for o in self._in_doubt}
         found: list[Model] = []
         seen: set[int] = set()

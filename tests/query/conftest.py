@@ -19,6 +19,7 @@ class RequestCounter:
 
     def __init__(self, client: Any) -> None:
         self.statements: list[str] = []
+        self.url_lengths: list[int] = []
         client.session.hooks.setdefault("response", []).append(self._hook)
 
     def _hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -27,6 +28,7 @@ class RequestCounter:
         params = parse_qs(urlsplit(response.request.url).query)
         if params.get("operation") == ["query"]:
             self.statements.append(params["query"][0])
+            self.url_lengths.append(len(response.request.url))
         return response
 
     def __len__(self) -> int:
@@ -34,6 +36,7 @@ class RequestCounter:
 
     def reset(self) -> None:
         self.statements.clear()
+        self.url_lengths.clear()
 
 
 @pytest.fixture

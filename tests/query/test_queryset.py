@@ -312,7 +312,7 @@ def test_long_in_list_is_split_and_merged(client: Any, records: Any, counter: An
     assert sorted(found, key=num) == every[::2]
     assert all(found[i].id == i for i in found)
     assert len(count) >= 2  # more than one URL's worth
-    assert all(len(s) < 6000 for s in count.statements)
+    assert max(count.url_lengths) < 8000  # the web server's limit is about 8 KB
 
 
 # ----------------------------------------------------------------- the other methods
@@ -341,6 +341,29 @@ def test_count_exists_first_last_get(client: Any, records: Any, counter: Any) ->
     with pytest.raises(Contacts.MultipleObjectsReturned):
         objects.get(lastname="smith")
     assert count.statements  # all of the above went over HTTP
+
+
+def test_count_pages_ids_where_count_star_is_broken(seeded: Any, records: Any,
+                                                   counter: Any) -> None:
+    crm = seeded[0]
+    fresh = vtorm.Client(crm.url, crm.username, crm.access_key)  # count(*) not tried yet
+    count = counter(fresh)
+    assert Contacts.objects.using(fresh).count() == len(records)
+    pages = math.ceil(len(records) / 100) + 1
+    assert count.statements[0] == "SELECT count(*) FROM Contacts;"  # answered [] on 8.4
+    assert len(count) <= pages + 1
+    assert all(s.startswith("SELECT id FROM Contacts ORDER BY id LIMIT") for s in
+               count.statements if "count(*)" not in s)
+    count.reset()
+    assert Contacts.objects.using(fresh).count() == len(records)
+    assert len(count) <= pages and "count(*)" not in " ".join(count.statements)
+    count.reset()
+    assert Contacts.objects.using(fresh).exists()
+    assert Contacts.objects.using(fresh).first() is not None
+    assert count.statements == [
+        "SELECT id FROM Contacts ORDER BY id LIMIT 1;",
+        "SELECT * FROM Contacts ORDER BY id LIMIT 1;",
+    ]
 
 
 def test_count_uses_count_star_where_it_works(counter: Any) -> None:

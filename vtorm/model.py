@@ -101,6 +101,7 @@ class ModelMeta:
     fields: dict[str, FieldInfo]
     by_wire: dict[str, FieldInfo]
     label_fields: tuple[str, ...]
+    editable: tuple[FieldInfo, ...] = ()
 
     @classmethod
     def build(cls, model: type[Model]) -> ModelMeta:
@@ -117,6 +118,7 @@ class ModelMeta:
             fields=fields,
             by_wire={info.wire: info for info in fields.values()},
             label_fields=tuple(getattr(model, "__label_fields__", ())),
+            editable=tuple(info for info in fields.values() if info.editable),
         )
 
 
@@ -255,16 +257,26 @@ class Model:
         module = meta.module
         state = self._state
         loaded = state.loaded
+        values = self.__dict__
+        adding = state.adding
         changes: dict[str, Any] = {}
-        for info in meta.fields.values():
-            if not info.editable:
-                continue
-            value = getattr(self, info.attr)
-            if state.adding or info.wire not in loaded:
+        for info in meta.editable:
+            wire = info.wire
+            value = values.get(info.attr)
+            if adding or wire not in loaded:
                 if value is not None:
-                    changes[info.wire] = to_wire(info, value, module)
-            elif not wire_equal(info, value, loaded[info.wire], module):
-                changes[info.wire] = to_wire(info, value, module)
+                    changes[wire] = to_wire(info, value, module)
+                continue
+            old = loaded[wire]
+            # Shortcuts for what most unchanged fields look like: the same
+            # text as loaded (text, ids), or still empty.
+            if value is None:
+                if old is None or old == "":
+                    continue
+            elif value.__class__ is str and value == old:
+                continue
+            if not wire_equal(info, value, old, module):
+                changes[wire] = to_wire(info, value, module)
         return changes
 
     def _pending_references(self) -> dict[str, Model]:

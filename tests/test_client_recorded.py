@@ -216,6 +216,20 @@ def test_authentication_required_is_renewed(client: vtorm.Client, replay: Replay
     assert replay.operations().count("login") == 2
 
 
+@pytest.mark.parametrize(
+    "code", ["INVALID_SESSIONID", "AUTHENTICATION_REQUIRED", "SESSION_EXPIRED", "SESSION_LEFT_IDLE"]
+)
+def test_every_dead_session_code_is_renewed(
+    client: vtorm.Client, replay: Replay, code: str
+) -> None:
+    body = f'{{"success":false,"error":{{"message":"dead","code":"{code}"}}}}'.encode()
+    replay.on(
+        "retrieve", Reply(200, body, "application/json"), recorded("retrieve-success-Contacts.json")
+    )
+    assert client.retrieve("12x8")["id"] == "12x8"
+    assert replay.operations() == ["getchallenge", "login", "retrieve"] * 2
+
+
 def test_session_error_twice_is_raised(client: vtorm.Client, replay: Replay) -> None:
     replay.on("retrieve", recorded("session-invalid-query.json"))
     with pytest.raises(vtorm.SessionError) as caught:

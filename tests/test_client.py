@@ -541,6 +541,31 @@ def test_retrieve_inventory_on_stock_84(client: vtorm.Client, crm: Emulator) -> 
     assert ops(crm).count("retrieve_inventory") == 1
 
 
+def test_retrieve_inventory_without_quirks(sync_crm: Emulator) -> None:
+    client = vtorm.Client(sync_crm.url, sync_crm.username, sync_crm.access_key)
+    account = new_account(client)
+    product = client.create("Products", {"productname": "Widget", "assigned_user_id": "19x1"})
+    line = {"productid": product["id"], "quantity": "2", "listprice": "10.00"}
+    quote = client.create(
+        "Quotes",
+        {
+            "subject": "Offer",
+            "quotestage": "Created",
+            "account_id": account["id"],
+            "bill_street": "1 Main St",
+            "ship_street": "1 Main St",
+            "assigned_user_id": "19x1",
+            **line,
+            "LineItems": [line],
+        },
+    )
+    record = client.retrieve_inventory(quote["id"])
+    assert record["id"] == quote["id"]
+    assert record["subject"] == "Offer"
+    assert isinstance(record["LineItems"], list)
+    assert params_of(sync_crm, "retrieve_inventory") == [{"id": quote["id"]}]
+
+
 # -- call -------------------------------------------------------------------
 
 

@@ -342,7 +342,11 @@ def where_groups(node: Node) -> tuple[str, ...]:
     """
     if isinstance(node, str):
         return (node,)
-    conjunctions = to_dnf(node)
+    if node[0] == AND and node[1] and all(isinstance(c, str) for c in node[1]):
+        # A plain AND of comparisons, the usual case: already in normal form.
+        conjunctions = [tuple(dict.fromkeys(c for c in node[1] if isinstance(c, str)))]
+    else:
+        conjunctions = to_dnf(node)
     if not conjunctions:
         return ()
     if conjunctions == [()]:

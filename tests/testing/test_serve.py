@@ -18,7 +18,7 @@ pytest_plugins = ["pytester"]
 
 def _serve(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "vtorm.testing.serve", "--port", "0", *args],
+        [sys.executable, "-m", "vtorm.cli", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

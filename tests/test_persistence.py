@@ -577,3 +577,21 @@ def test_an_instance_given_an_id_by_hand_revises_that_record(
     assert sent.elements("revise") == [{"id": wsid, "title": "Boss"}]
     assert stub.lastname == "Smith" and stub._changes() == {}  # the server's answer
     assert stored(client, wsid)["title"] == "Boss"
+
+
+def test_an_unsaved_reference_is_refused_before_any_request(
+    client: vtorm.Client, sent: Sent
+) -> None:
+    contact = new_contact(account_id=Accounts(accountname="Acme", assigned_user_id="19x1"))
+    with pytest.raises(vtorm.ValidationError, match="not saved yet"):
+        contact.save()
+    assert sent.ops == [] and contact.id is None
+
+
+def test_refresh_keeps_a_reference_instance_the_server_confirms(client: vtorm.Client) -> None:
+    account = Accounts.objects.using(client).create(accountname="Acme", assigned_user_id="19x1")
+    contact = new_contact(account_id=account)
+    contact.save()
+    contact.title = "Local"
+    contact.refresh()
+    assert contact.account_id is account and contact.title is None

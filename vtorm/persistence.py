@@ -44,6 +44,7 @@ __all__ = [
     "delete",
     "refresh",
     "resolve_client",
+    "run_concurrently",
     "save",
     "unknown_outcome",
 ]
@@ -357,11 +358,6 @@ def refresh(obj: Model, *, client: Client | None = None) -> None:
     sender = resolve_client(obj, client)
     row = sender.retrieve(obj.id)
     obj._state.loaded = {}
-    meta = type(obj)._meta
-    # Drop every reference instance: the row is the truth now.
-    for info in meta.fields.values():
-        if info.wire in row:
-            obj.__dict__[info.attr] = None
     _finish(obj, sender, row, {})
 
 

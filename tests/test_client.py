@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 from collections.abc import Iterator
@@ -58,9 +59,10 @@ class Recorder:
     def last(self, operation: str) -> requests.PreparedRequest:
         for request in reversed(self.requests):
             body = request.body or ""
-            text = body if isinstance(body, str) else body.decode()
-            where = f"{request.url}&{text}"
-            if f"operation={operation}&" in where + "&":
+            text = body if isinstance(body, str) else body.decode(errors="replace")
+            where = f"{request.url}&{text}&"
+            multipart = f'name="operation"\r\n\r\n{operation}\r\n'
+            if f"operation={operation}&" in where or multipart in text:
                 return request
         raise AssertionError(f"no {operation} request sent")
 
@@ -526,6 +528,25 @@ def test_convert_lead_bad_id(client: vtorm.Client) -> None:
     with pytest.raises(vtorm.AccessDeniedError) as caught:
         client.convert_lead("10x999999", {"Contacts": {"lastname": "X"}})
     assert caught.value.operation == "convertlead"
+
+
+def test_create_with_a_file_and_files_retrieve(client: vtorm.Client) -> None:
+    recorder = Recorder(client.session)
+    content = "Hello, Vtiger! Ünïcödé ✓\n".encode()
+    document = client.create(
+        "Documents",
+        {"notes_title": "Spec", "assigned_user_id": "19x1", "filelocationtype": "I"},
+        files={"filename": ("spec.txt", content, "text/plain")},
+    )
+    request = recorder.last("create")
+    assert request.headers["Content-Type"].startswith("multipart/form-data")
+    assert document["filename"] == "spec.txt"
+    # files_retrieve takes the attachment's id, not the document's.
+    files = client.files_retrieve(document["imageattachmentids"])
+    assert [(f["filename"], f["filetype"], f["filesize"]) for f in files] == [
+        ("spec.txt", "text/plain", len(content))
+    ]
+    assert base64.b64decode(files[0]["filecontents"]) == content
 
 
 def test_files_retrieve_bad_id(client: vtorm.Client) -> None:

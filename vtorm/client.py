@@ -66,6 +66,8 @@ _BROKEN_ON_8 = {
 # HTTP statuses worth a retry when the body is not the envelope.
 _RETRY_STATUSES = frozenset({408, 429})
 _POOL_SIZE = 32
+# Form field -> (file name, content[, content type]), sent as multipart/form-data.
+_Files = Mapping[str, tuple[str, bytes] | tuple[str, bytes, str]]
 
 
 @attrs.frozen
@@ -451,13 +453,23 @@ class Client:
                 cached = self._describe_cache.setdefault(module, result)
         return copy.deepcopy(cached)
 
-    def create(self, module: str, element: Mapping[str, Any]) -> dict[str, Any]:
+    def create(
+        self,
+        module: str,
+        element: Mapping[str, Any],
+        *,
+        files: _Files | None = None,
+    ) -> dict[str, Any]:
         """Create a ``module`` record from wire values; returns the stored record.
 
-        Never sent twice: when the outcome is unknown (the connection dropped
-        after sending) this raises :class:`TransportError`.
+        ``files`` maps a form field to ``(file name, content[, content type])``
+        and sends the request as multipart/form-data: a Documents record keeps
+        the file given as ``filename``. Never sent twice: when the outcome is
+        unknown (the connection dropped after sending) this raises
+        :class:`TransportError`.
         """
-        return self._record("create", {"elementType": module, "element": dict(element)})
+        params = {"elementType": module, "element": dict(element)}
+        return self._record("create", params, files=files)
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """The record with this id (``"12x8"``)."""
@@ -572,8 +584,10 @@ class Client:
 
     # -- plumbing ------------------------------------------------------------
 
-    def _record(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        result = self._invoke(operation, params)
+    def _record(
+        self, operation: str, params: Mapping[str, Any], *, files: _Files | None = None
+    ) -> dict[str, Any]:
+        result = self._invoke(operation, params, files=files)
         if not isinstance(result, dict):
             raise ProtocolError(
                 f"{operation}: the result is not a record",
@@ -603,20 +617,21 @@ class Client:
         *,
         method: str | None = None,
         renew_codes: frozenset[str] = _RENEW_CODES,
+        files: _Files | None = None,
     ) -> Any:
         spec = spec_for(operation, method)
         if not spec.session:
             return self._send(spec, params, None)
         current = self._current_login()
         try:
-            return self._send(spec, params, current.session_name)
+            return self._send(spec, params, current.session_name, files=files)
         except VtigerError as exc:
             if exc.code not in renew_codes:
                 raise
         # The server refuses a dead session before acting, so repeating any
         # operation, a create included, cannot do it twice.
         fresh = self._renew(current)
-        return self._send(spec, params, fresh.session_name)
+        return self._send(spec, params, fresh.session_name, files=files)
 
     def _send(
         self,
@@ -625,6 +640,7 @@ class Client:
         session_name: str | None,
         *,
         retries: int | None = None,
+        files: _Files | None = None,
     ) -> Any:
         secrets = {k: v for k, v in params.items() if isinstance(v, Secret)}
         plain = {k: v for k, v in params.items() if k not in secrets}
@@ -638,7 +654,7 @@ class Client:
         uncertain = False  # an earlier attempt may have been carried out
         while True:
             try:
-                return self._attempt(spec, fields, detail)
+                return self._attempt(spec, fields, detail, files)
             except AccessDeniedError:
                 if not (uncertain and spec.name == "delete"):
                     raise
@@ -678,7 +694,9 @@ class Client:
         sent = error.sent if isinstance(error, TransportError) else True
         return TransportError(str(error) + note, operation=spec.name, sent=sent)
 
-    def _attempt(self, spec: OperationSpec, fields: dict[str, str], detail: str) -> Any:
+    def _attempt(
+        self, spec: OperationSpec, fields: dict[str, str], detail: str, files: _Files | None
+    ) -> Any:
         started = time.perf_counter()
         try:
             if spec.method == "GET":
@@ -694,6 +712,7 @@ class Client:
                 response = self._session.post(
                     self.url,
                     data=fields,
+                    files=dict(files) if files else None,
                     timeout=self.timeout,
                     verify=self.verify,
                     allow_redirects=False,

@@ -163,8 +163,7 @@ class _Parser:
         while True:
             column = self.next()
             if column.kind != k.COLUMNNAME:
-                corrupted = bool(joins) and column.kind not in (k.SEMICOLON, k.END)
-                raise self.fail(column, "SEMICOLON" if corrupted else "COLUMNNAME")
+                raise self.fail(column, _after_separator(column) if joins else "COLUMNNAME")
             op = self.next()
             if op.kind not in _OPS:
                 raise self.fail(op, _OP_NAMES)
@@ -190,7 +189,9 @@ class _Parser:
             token = self.next()
             if token.kind != k.COMMA:
                 break
-            token = self.expect(k.VALUE)
+            token = self.next()
+            if token.kind != k.VALUE:
+                raise self.fail(token, "VALUE" if parens else _OP_NAMES)
             values.append(token)
         if parens:
             if token.kind != k.PARENCLOSE:
@@ -204,7 +205,10 @@ class _Parser:
         while True:
             token = self.next()
             if token.kind == k.COMMA:
-                columns.append(self.expect(k.COLUMNNAME).text)
+                column = self.next()
+                if column.kind != k.COLUMNNAME:
+                    raise self.fail(column, _after_separator(column))
+                columns.append(column.text)
                 continue
             if token.kind in (k.ASC, k.DESC):
                 direction = token.kind
@@ -222,6 +226,12 @@ class _Parser:
         if token.kind not in (k.SEMICOLON, k.END):
             raise self.fail(token, "SEMICOLON")
         return tuple(values), token
+
+
+def _after_separator(token: Token) -> str:
+    """What the server expects instead of ``token`` after AND, OR or an ORDER BY comma."""
+    ends = (k.ORDERBY, k.LIMIT, k.SEMICOLON, k.END)
+    return "COLUMNNAME" if token.kind in ends else "SEMICOLON"
 
 
 def parse(text: str) -> Statement:

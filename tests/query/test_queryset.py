@@ -300,6 +300,8 @@ def test_orders_the_server_cannot_say_are_refused_before_sending(
         list(Contacts.objects.using(client).order_by("-lastname", "firstname"))
     with pytest.raises(UnsupportedQueryError, match="paged reliably"):
         list(Contacts.objects.using(client).order_by("lastname", "-firstname")[:150])
+    refused = Contacts.objects.using(client).order_by("-lastname", "firstname")
+    assert "cannot be sent" in repr(refused)
     assert len(count) == 0
 
 

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
+from vtorm.errors import VtormError
 from vtorm.query import paging
 from vtorm.query.compiler import FALSE, TRUE, combine, field_info, leaf, resolve
 from vtorm.query.q import AND, Q
@@ -303,7 +304,11 @@ class QuerySet(Generic[M]):
         return {getattr(obj, info.attr): obj for obj in qs}
 
     def __repr__(self) -> str:
-        return f"<QuerySet {self.model.__name__}: {self._query}>"
+        try:
+            text = str(self._query)
+        except VtormError as exc:  # a repr never raises: say why it cannot run
+            text = f"(cannot be sent: {exc})"
+        return f"<QuerySet {self.model.__name__}: {text}>"
 
 
 def _count_broken(client: Any) -> bool:

@@ -265,7 +265,7 @@ def test_a_failed_object_is_reported_stays_dirty_and_can_be_committed_again(
 def test_an_object_whose_reference_failed_is_not_sent(
     client: vtorm.Client, crm: Emulator, sent: Sent
 ) -> None:
-    uow = vtorm.UnitOfWork(client)
+    uow = vtorm.UnitOfWork(client, workers=1)  # so the account's create comes first
     account = Accounts(accountname="Acme", assigned_user_id="19x1")
     contact = Contacts(lastname="Smith", account_id=account, assigned_user_id="19x1")
     other = Contacts(lastname="Other", assigned_user_id="19x1")
@@ -407,3 +407,52 @@ def test_a_pending_new_object_saved_meanwhile_is_not_created_twice(
     uow.commit()
     assert sent.ops == ["create", "revise"]
     assert len(named(client, "Once")) == 1
+
+
+class InFlight:
+    """The most requests the client had in flight at once (wraps its session's send)."""
+
+    def __init__(self, client: vtorm.Client) -> None:
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+        session = client.session
+        send = session.send
+
+        def counting(request: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            try:
+                return send(request, **kwargs)
+            finally:
+                with self._lock:
+                    self.now -= 1
+
+        session.send = counting  # type: ignore[method-assign]
+
+
+def test_independent_requests_of_a_commit_run_concurrently(
+    client: vtorm.Client, crm: Emulator
+) -> None:
+    wsids = [contact_row(client, f"Old{i}")["id"] for i in range(4)]
+    crm.inject("delay", operation=None, times=None, delay=0.2)
+    flight = InFlight(client)
+    with vtorm.UnitOfWork(client, workers=4) as uow:
+        for wsid in wsids:
+            uow.get(Contacts, wsid).title = "New"
+        uow.add(*(Contacts(lastname=f"New{i}", assigned_user_id="19x1") for i in range(4)))
+        assert flight.most == 1  # the four gets, one after another
+    assert flight.most >= 2
+    crm.clear_faults()
+    assert {r["title"] for r in client.query("SELECT title FROM Contacts WHERE lastname "
+                                             "LIKE 'Old%';")} == {"New"}
+    assert len(client.query("SELECT id FROM Contacts WHERE lastname LIKE 'New%';")) == 4
+
+
+def test_a_single_worker_sends_one_request_at_a_time(client: vtorm.Client, crm: Emulator) -> None:
+    crm.inject("delay", operation="create", times=None, delay=0.05)
+    flight = InFlight(client)
+    with vtorm.UnitOfWork(client, workers=1) as uow:
+        uow.add(*(Contacts(lastname=f"One{i}", assigned_user_id="19x1") for i in range(3)))
+    assert flight.most == 1
+    assert len(client.query("SELECT id FROM Contacts;")) == 3

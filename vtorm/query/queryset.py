@@ -332,4 +332,4 @@ def _active_unit_of_work() -> Any:
     return active() if active is not None else None
 
 
-__all__ = ["TRUE", "QuerySet"]
+__all__ = ["QuerySet"]

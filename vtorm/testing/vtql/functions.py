@@ -31,7 +31,7 @@ COLLATION = "vtci"
 _LEADING_NUMBER = re.compile(r"[ \t\n\r]*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _REFERENCE = re.compile(r"^(?:\d+x)?(\d+)$")
 # Letters utf8_general_ci sorts as another letter although Unicode does not decompose them.
-_SPECIAL = {"ß": "s", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}
+_SPECIAL = {"ß": "S", "ø": "O", "Ø": "O", "đ": "D", "Đ": "D", "ł": "L", "Ł": "L"}
 
 
 @lru_cache(maxsize=4096)
@@ -39,15 +39,18 @@ def _fold_char(char: str) -> str:
     if char in _SPECIAL:
         return _SPECIAL[char]
     base = unicodedata.normalize("NFD", char)[0]
-    lowered = base.lower()
+    upper = base.upper()
     # one character for one, so that "_" in a LIKE pattern still stands for one
-    return lowered if len(lowered) == 1 else base
+    return upper if len(upper) == 1 else base
 
 
 def fold(text: str) -> str:
-    """``text`` as utf8_general_ci compares it: lower case, accents dropped."""
+    """``text`` as utf8_general_ci weighs it: upper case, accents dropped.
+
+    Upper case, not lower: the collation sorts ``_`` and ``^`` after the letters.
+    """
     if text.isascii():
-        return text.lower()
+        return text.upper()
     return "".join(_fold_char(char) for char in text)
 
 

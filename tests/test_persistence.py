@@ -595,3 +595,14 @@ def test_refresh_keeps_a_reference_instance_the_server_confirms(client: vtorm.Cl
     contact.title = "Local"
     contact.refresh()
     assert contact.account_id is account and contact.title is None
+
+
+def test_bulk_update_refuses_a_wrong_field_name_before_sending(
+    client: vtorm.Client, sent: Sent
+) -> None:
+    contact = saved_contact(client)
+    contact.title = "Boss"
+    sent.clear()
+    with pytest.raises(vtorm.FieldError, match="nosuchfield"):
+        persistence.bulk_update([contact], ["title", "nosuchfield"], client=client)
+    assert sent.ops == []

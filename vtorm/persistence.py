@@ -403,8 +403,9 @@ def _unique(objs: Iterable[M]) -> list[M]:
     return out
 
 
-def _collect(objs: Sequence[M], outcomes: Iterable[tuple[M, BaseException | None]],
-             what: str) -> BulkResult[M]:
+def _collect(
+    objs: Sequence[M], outcomes: Iterable[tuple[M, BaseException | None]], what: str
+) -> BulkResult[M]:
     result = BulkResult(objs)
     for obj, error in outcomes:
         if error is None:
@@ -457,6 +458,9 @@ def bulk_update(
         if obj.id is None:
             raise VtormError(f"bulk_update: {_name(obj)} is not saved yet; use bulk_create")
     names = list(fields) if fields is not None else None
+    if names is not None:
+        for obj in todo:  # a wrong name is one mistake, raised once and before sending
+            _resolve_fields(obj, names)
     tasks = []
     for obj in todo:
         sender = resolve_client(obj, client)

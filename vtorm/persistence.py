@@ -93,7 +93,7 @@ class BulkResult(list[M], Generic[M]):
         )
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- internals
 
 
 def resolve_client(obj: Model | None = None, client: Client | None = None) -> Client:

@@ -469,6 +469,11 @@ def test_reference_to_deleted_record_reads_null(wire: Wire) -> None:
     assert contact["account_id"] == account["id"]
     assert wire.post("delete", id=account["id"])["success"] is True
     assert wire.get("retrieve", id=contact["id"])["result"]["account_id"] is None
+    rows = wire.get("query", query="SELECT account_id, assigned_user_id FROM Contacts;")["result"]
+    assert rows == [{"account_id": None, "assigned_user_id": "19x1", "id": contact["id"]}]
+    star = wire.get("query", query="SELECT * FROM Contacts;")["result"]
+    assert star[0]["account_id"] is None and star[0]["birthday"] is None
+    assert_recorded_shape(star[0], "retrieve-success-Contacts.json", without=("label",))
 
 
 def test_calendar_task_without_activity_type_cannot_be_retrieved(wire: Wire) -> None:

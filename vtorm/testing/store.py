@@ -15,7 +15,7 @@ import importlib
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.entities import codepoint2name
 from typing import Any
@@ -54,6 +54,9 @@ _PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
 
 # Values the server renders as JSON null rather than "" when unset.
 _NULL_TYPES = frozenset({"reference", "owner"})
+_NON_ENTITY_TARGETS = frozenset(
+    {"Users", "Groups", "Currency", "DocumentFolders", "CompanyDetails", "Tax"}
+)
 
 
 def php_htmlentities(text: str) -> str:
@@ -122,6 +125,13 @@ def _layout(schema: ModuleSchema) -> _Layout:
             # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
             continue
         kind = "null" if field.type in _NULL_TYPES else "date" if field.type == "date" else "text"
+        if field.type == "owner" or (
+            field.type == "reference"
+            and field.refers_to
+            and set(field.refers_to) <= _NON_ENTITY_TARGETS
+        ):
+            # Users, groups, currencies and folders are never deleted: no check needed.
+            kind = "raw"
         if (schema.name, name) in _EMPTY_REFERENCES:
             kind = "empty"
         render.append((name, kind))
@@ -181,6 +191,9 @@ _Renderer = Callable[[Row, str, Callable[[str | None], str | None]], dict[str, A
 # (id(layout), columns, retrieve) -> compiled renderer; layouts live as long as
 # their schemas in _PREPARED, so their ids stay unique.
 _RENDERERS: dict[tuple[int, tuple[str, ...] | None, bool], _Renderer] = {}
+_RowRenderer = Callable[[Sequence[Any], str, Callable[[str | None], str | None]], dict[str, Any]]
+# The same for tuple rows: (id(layout), columns, names of the row's columns).
+_ROW_RENDERERS: dict[tuple[int, tuple[str, ...] | None, tuple[str, ...]], _RowRenderer] = {}
 
 
 class Store:
@@ -305,6 +318,16 @@ class Store:
         except WsError:
             return False
         return True
+
+    def execute_raw(
+        self, sql: str, params: Iterable[Any] = ()
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Run one statement under the lock: (column names, rows as tuples)."""
+        with self.lock:
+            cursor = self.conn.execute(sql, tuple(params))
+            rows = cursor.fetchall()
+            names = tuple(d[0] for d in cursor.description or ())
+        return names, rows
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Run one statement under the lock; every row as a dict of column -> value."""
@@ -450,9 +473,37 @@ class Store:
             self._retrieve_extras(module, row, out)
         return out
 
+    def render_rows(
+        self,
+        module: str,
+        names: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        columns: Iterable[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Query rows (tuples of ``names``, ``crmid`` among them) in wire form.
+
+        The same answer as :meth:`render` of each row as a dict, without
+        building the dicts: the path of every query answer.
+        """
+        layout = self.layouts[module]
+        key = (id(layout), None if columns is None else tuple(columns), tuple(names))
+        renderer = _ROW_RENDERERS.get(key)
+        if renderer is None:
+            if len(_ROW_RENDERERS) > 4096:
+                _ROW_RENDERERS.clear()
+            renderer = self._renderer(layout, columns, False, tuple(names))
+            _ROW_RENDERERS[key] = renderer
+        prefix = layout.prefix + "x"
+        reference = self._reference
+        return [renderer(row, prefix, reference) for row in rows]
+
     def _renderer(
-        self, layout: _Layout, columns: Iterable[str] | None, retrieve: bool
-    ) -> _Renderer:
+        self,
+        layout: _Layout,
+        columns: Iterable[str] | None,
+        retrieve: bool,
+        positions: tuple[str, ...] | None = None,
+    ) -> Any:
         """Compile the function turning a row of ``layout`` into its wire form.
 
         Rendering is on every answer's path; one dict display per row shape is
@@ -476,9 +527,16 @@ class Store:
                 kind = "text" if retrieve else "null"
             if kind == "date":
                 kind = "text" if retrieve else "raw"
-            column = f"row[{name!r}]"
+            if positions is None:
+                column = f"row[{name!r}]"
+            elif name in positions:
+                column = f"row[{positions.index(name)}]"
+            else:
+                column = "None"
             if kind == "id":
-                expression = "wsid"
+                expression = (
+                    "wsid" if positions is None else f"wsid + str(row[{positions.index('crmid')}])"
+                )
             elif kind == "null":
                 expression = f"ref({column})"
             elif kind == "raw":
@@ -489,8 +547,7 @@ class Store:
         source = "def render(row, wsid, ref):\n    return {" + ", ".join(items) + "}\n"
         namespace: dict[str, Any] = {}
         exec(compile(source, f"<render {layout.table}>", "exec"), namespace)
-        renderer: _Renderer = namespace["render"]
-        return renderer
+        return namespace["render"]
 
     def _reference(self, value: str | None) -> str | None:
         """A stored reference as answered: null when unset or when its target is gone."""

@@ -39,11 +39,8 @@ def query(ctx: Context, params: Mapping[str, str]) -> Any:
         if ctx.crm.quirks == "8.4":
             # Stock 8.4 on PHP 8 answers every count(*) with an empty list.
             return []
-        rows = store.execute(translation.sql, translation.params)
-        count = next(iter(rows[0].values()), 0) if rows else 0
+        counted = store.execute(translation.sql, translation.params)
+        count = next(iter(counted[0].values()), 0) if counted else 0
         return [{"count": str(count)}]
-    rows = store.execute(translation.sql, translation.params)
-    module = translation.module
-    columns = translation.columns
-    render = store.render
-    return [render(module, row, columns) for row in rows[:MAX_ROWS]]
+    names, rows = store.execute_raw(translation.sql, translation.params)
+    return store.render_rows(translation.module, names, rows[:MAX_ROWS], translation.columns)

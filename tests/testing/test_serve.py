@@ -77,6 +77,7 @@ def test_serve_keeps_data_in_a_db_file(tmp_path: Path) -> None:
     finally:
         assert _stop(process) == 0
     with Emulator(db_path=db) as crm:
+        assert crm.access_key == printed["Access key"]  # the key is kept with the data
         again = Wire(crm)
         assert again.login()["success"]
         body = again.get("retrieve", id=created["id"])

@@ -214,6 +214,7 @@ class CrmState:
         self.sessions: dict[str, Session] = {}
         if self.store.fresh:
             self._seed()
+        self._keep_credentials(explicit_key=access_key is not None)
 
     # -- clock -------------------------------------------------------------------
 
@@ -266,6 +267,37 @@ class CrmState:
             status="Active" if user.active else "Inactive",
         )
         return row
+
+    def _keep_credentials(self, *, explicit_key: bool) -> None:
+        """Keep access keys and activity in the database, so a ``db_path`` CRM keeps them.
+
+        A key given to the constructor wins over the stored one.
+        """
+        conn, lock = self.store.conn, self.store.lock
+        with lock:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS emulator_users (id INTEGER PRIMARY KEY,"
+                " access_key TEXT NOT NULL, active INTEGER NOT NULL)"
+            )
+            stored = {
+                row[0]: (row[1], bool(row[2]))
+                for row in conn.execute("SELECT id, access_key, active FROM emulator_users")
+            }
+            for user in self.users.values():
+                if user.id in stored and not (explicit_key and user.id == 1):
+                    user.access_key, user.active = stored[user.id]
+                conn.execute(
+                    "INSERT OR REPLACE INTO emulator_users (id, access_key, active)"
+                    " VALUES (?, ?, ?)",
+                    (user.id, user.access_key, int(user.active)),
+                )
+
+    def deactivate(self, user: User) -> None:
+        """Make ``user`` inactive (what deleting a user does): it can no longer log in."""
+        user.active = False
+        with self.store.lock:
+            self.store.conn.execute("UPDATE emulator_users SET active = 0 WHERE id = ?", (user.id,))
+        self.store.update("Users", user.id, {"status": "Inactive"}, None)
 
     def _seed(self) -> None:
         store = self.store

@@ -313,8 +313,7 @@ def delete(ctx: Context, params: Mapping[str, str]) -> Any:
     if module == "Users":
         user = ctx.crm.users.get(crmid)
         if user is not None:
-            user.active = False
-            store.update("Users", crmid, {"status": "Inactive"}, None)
+            ctx.crm.deactivate(user)
         return {"status": "successful"}
     if not store.layouts[module].entity:
         raise access_denied()

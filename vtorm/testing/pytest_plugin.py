@@ -28,13 +28,12 @@ def vtiger_emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Any]:
-    """A ``vtorm.Client`` for the test's emulator."""
+    """A ``vtorm.Client`` logged in to the test's emulator."""
     from vtorm.client import Client
 
     client = Client(vtiger_emulator.url, vtiger_emulator.username, vtiger_emulator.access_key)
     try:
+        client.login()
         yield client
     finally:
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
+        client.close()

@@ -18,17 +18,18 @@ from vtorm.query import Q
 Record = Mapping[str, Any]
 
 
-# utf8_general_ci: one weight per character -- its base letter, lower-cased;
-# a few letters Unicode does not decompose sort as another one.
-_SPECIAL = {"ß": "s", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}
+# utf8_general_ci: one weight per character -- its base letter in upper case
+# (so "_" sorts after the letters); a few letters Unicode does not decompose
+# sort as another one.
+_SPECIAL = {"ß": "S", "ø": "O", "Ø": "O", "đ": "D", "Đ": "D", "ł": "L", "Ł": "L"}
 
 
 def _char(c: str) -> str:
     if c in _SPECIAL:
         return _SPECIAL[c]
     base = unicodedata.normalize("NFD", c)[0]
-    low = base.lower()
-    return low if len(low) == 1 else base
+    up = base.upper()
+    return up if len(up) == 1 else base
 
 
 def fold_no_strip(text: str) -> str:

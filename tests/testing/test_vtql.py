@@ -17,6 +17,7 @@ from vtorm.testing.vtql.functions import fold, like, mysql_number, reference_num
 from vtorm.testing.vtql.parser import parse
 
 QUERIES = recorded_queries()
+SCHEMAS = load_schemas()
 ERRORS = sorted(name for name in QUERIES if body(name)["success"] is False)
 
 # Recorded answers the seeded store cannot reproduce, and why.
@@ -464,8 +465,21 @@ def test_values_are_bound_intact(value: str, schemas: dict[str, ModuleSchema]) -
 )
 @given(value=VALUES)
 def test_a_stored_value_is_found_by_its_quoted_literal(value: str) -> None:
-    store = Store(load_schemas(), clock=lambda: 0.0)
+    store = Store(SCHEMAS, clock=lambda: 0.0)
     wanted = contact(store, lastname=value)
     contact(store, lastname="other")
     found = ids(store, f"SELECT lastname FROM Contacts WHERE lastname = {quote(value)};")
     assert wanted in found
+
+
+@settings(max_examples=200, deadline=None)
+@given(rest=VALUES)
+def test_reference_values_never_shape_the_statement(rest: str) -> None:
+    schemas = SCHEMAS
+    text = f"SELECT lastname FROM Contacts WHERE account_id = {quote('11x' + rest)};"
+    translation = vtql(text, schemas)
+    if translation.silent_empty:
+        return
+    reference = vtql("SELECT lastname FROM Contacts WHERE account_id = '11x5';", schemas)
+    assert translation.sql == reference.sql
+    assert isinstance(translation.params[0], int)

@@ -649,3 +649,20 @@ def test_deleting_a_user_deactivates_it(wire: Wire) -> None:
     assert wire.get("retrieve", id=f"19x{other.id}")["result"]["status"] == "Inactive"
     body = Wire(wire.crm).login("jdoe", other.access_key)
     assert body["error"]["code"] == "INVALID_USER_CREDENTIALS"
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["create-error-Quotes-lineitems-no-id.json", "create-Quotes-lineitems-with-dummy-id.json"],
+)
+def test_inventory_create_with_line_items_fails_on_8_4(wire: Wire, fixture: str) -> None:
+    account = wire.create("Accounts", accountname="A", assigned_user_id="19x1")
+    contact = _contact(wire)
+    product = wire.create("Products", productname="P", assigned_user_id="19x1")
+    element = _recorded_element(fixture.removesuffix(".json"))
+    text = json.dumps(element)
+    for old, new in (("11x2", account["id"]), ("12x8", contact["id"]), ("14x21", product["id"])):
+        text = text.replace(f'"{old}"', f'"{new}"')
+    body = wire.post("create", elementType="Quotes", element=text)
+    assert_recorded_error(body, fixture)
+    assert wire.get("query", query="SELECT id FROM Quotes;")["result"] == []

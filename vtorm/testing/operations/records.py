@@ -198,6 +198,10 @@ def create(ctx: Context, params: Mapping[str, str]) -> Any:
     store = ctx.crm.store
     if not store.layouts[schema.name].entity:
         raise access_denied()
+    if ctx.crm.quirks == "8.4" and "LineItems" in element:
+        # 8.4 reads the id of the element being created while building the
+        # inventory record, so every create with line items fails.
+        raise invalid_id()
     values = _coerce_all(ctx, schema, element, mode="create")
     _fill_defaults(ctx, schema, values)
     crmid = store.insert(schema.name, values, _user_id(ctx))

@@ -121,3 +121,13 @@ def test_via_get_reads_no_element(wire: Wire) -> None:
     element = {"leadId": lead, "entities": {"Contacts": FULL["Contacts"]}}
     body = wire.get("convertlead", element=element)
     assert body == recorded("method-wrong-convertlead-via-GET.json")
+
+
+def test_a_contact_id_is_converted_into_a_new_contact(wire: Wire) -> None:
+    contact = wire.create("Contacts", lastname="Already", assigned_user_id="19x1")["id"]
+    body = _convert(wire, contact, {"Contacts": FULL["Contacts"]})
+    assert body["success"], body
+    assert body["result"]["Contacts"] != contact
+    # The source Contact stays visible: only Leads are hidden by a conversion.
+    rows = wire.get("query", query=f"SELECT lastname FROM Contacts WHERE id = '{contact}';")
+    assert rows["result"] == [{"lastname": "Already", "id": contact}]

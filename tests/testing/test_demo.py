@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +123,13 @@ def test_sync_sees_the_callers_demo_records(demo: Wire) -> None:
     ]
     assert body["result"]["more"] is False
     assert {row["id"] for row in body["result"]["updated"]} == {row["id"] for row in mine}
+
+
+def test_a_kept_database_is_seeded_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "crm.sqlite")
+    for _ in range(2):
+        with Emulator(demo=True, quirks=None, db_path=path) as crm:
+            wire = Wire(crm)
+            assert wire.login()["success"]
+            body = wire.get("query", query="SELECT count(*) FROM Accounts;")
+            assert body["result"] == [{"count": str(COUNTS["Accounts"])}]

@@ -294,7 +294,12 @@ _STEPS: tuple[tuple[str, Callable[[_Seeder], None]], ...] = (
 
 
 def seed(state: CrmState) -> None:
-    """Fill the emulated CRM with the demo data set (modules missing from its schemas skipped)."""
+    """Fill the emulated CRM with the demo data set (modules missing from its schemas skipped).
+
+    A store that already holds records (a ``db_path`` seeded before) is left as it is.
+    """
+    if state.store.execute("SELECT 1 AS found FROM crmentity LIMIT 1"):
+        return
     seeder = _Seeder(state)
     with state.store.lock:
         state.store.conn.execute("BEGIN")

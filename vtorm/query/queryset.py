@@ -202,6 +202,8 @@ class QuerySet(Generic[M]):
 
         return get_client()
 
+    # No __len__ on purpose: list(qs) asks for len() first, which would send a
+    # second pass of requests before the one that reads the rows. Use count().
     def __iter__(self) -> Iterator[M]:
         return self.iterator()
 
@@ -234,9 +236,6 @@ class QuerySet(Generic[M]):
                 yield tuple(values)
             else:
                 yield values[0]
-
-    def __len__(self) -> int:
-        return sum(1 for _ in paging.rows(self._get_client(), self._query.clone(columns=("id",))))
 
     def __bool__(self) -> bool:
         return self.exists()

@@ -221,6 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: WebServiceServer
 
     def setup(self) -> None:
+        """Prepare the connection: no Nagle delay, tracked so that stop() can close it."""
         super().setup()
         # One write per answer and no Nagle delay: keep-alive round trips stay sub-millisecond.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -228,12 +229,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.connections.add(self.connection)
 
     def finish(self) -> None:
+        """Forget the connection; a client gone away is not an error."""
         with self.server.connections_lock:
             self.server.connections.discard(self.connection)
         with contextlib.suppress(OSError):
             super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
+        """Access lines go to the debug log, never to stderr."""
         log.debug("%s - %s", self.address_string(), format % args)
 
     def handle_one_request(self) -> None:

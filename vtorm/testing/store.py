@@ -15,6 +15,7 @@ import importlib
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.entities import codepoint2name
@@ -340,8 +341,6 @@ class Store:
     # -- writes -----------------------------------------------------------------
 
     def _now(self) -> str:
-        import time
-
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock()))
 
     def next_number(self, module: str) -> int:

@@ -92,6 +92,7 @@ def operation(
     """
 
     def register(handler: Handler) -> Handler:
+        """Record ``handler`` under the operation's lower-case name."""
         OPERATIONS[name.lower()] = Operation(name, method, session, handler)
         return handler
 

@@ -80,9 +80,6 @@ from vtorm.testing import Emulator
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 INDEX: dict[str, dict[str, Any]] = json.loads((RECORDED / "INDEX.json").read_text("utf-8"))
 
-# Recorded query files whose answer lists rows of the recorded data set; their
-# shape is compared only when the replay finds rows too.
-DATA_DEPENDENT: frozenset[str] = frozenset()
 
 SESSION = "<valid sessionName>"
 _ID = re.compile(r"\b(\d+)x(\d+)\b")
@@ -243,11 +240,7 @@ def _excluded_prefixes() -> tuple[str, ...]:
 def _replayed() -> list[str]:
     skip = _excluded()
     prefixes = _excluded_prefixes()
-    return sorted(
-        name
-        for name in INDEX
-        if name not in skip and name not in DATA_DEPENDENT and not name.startswith(prefixes)
-    )
+    return sorted(name for name in INDEX if name not in skip and not name.startswith(prefixes))
 
 
 class World:

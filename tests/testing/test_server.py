@@ -113,3 +113,11 @@ def test_concurrent_clients(crm: Emulator) -> None:
         for row in crm.state.store.execute('SELECT account_no FROM "mod_Accounts"')
     ]
     assert sorted(numbers) == sorted(f"ACC{n}" for n in range(1, 17))
+
+
+def test_error_envelope_bytes_as_recorded(crm: Emulator) -> None:
+    # The message comes before the code, and the typo is the server's own.
+    response = requests.get(crm.url, params={"operation": "retrieve", "id": "12x8"}, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.content == (FIXTURES / "session-missing-retrieve.json").read_bytes()

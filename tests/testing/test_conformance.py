@@ -1,11 +1,13 @@
 """The emulator answers recorded Vtiger 8.4 requests as the real server did.
 
 Each recorded request in ``tests/fixtures/recorded/INDEX.json`` is replayed
-against a fresh emulator and the answer compared with the recorded one:
-HTTP status, success flag, error code and message, and the result's shape
-(keys in order, list-ness, emptiness, the keys of the first row). Records
-the request names (``11x2``, ``12x8``, ...) are first created in the
-emulator, and the recorded ids are swapped for the new ones. Requests
+against the emulator and the answer compared with the recorded one: HTTP
+status, success flag, error code and message, and the result's shape (keys
+in order, list-ness, emptiness, the keys of the first row). Records standing
+for the recorded data (:data:`WORLD`) are created first and the recorded ids
+in the request swapped for the new ones. Reads (GET) share one emulator per
+quirks mode holding every such record; each write gets a fresh emulator
+holding only the records its request names. Requests
 recorded on the server patched so that ``sync`` runs (their INDEX note says
 ``PATCHED server``) are replayed against ``Emulator(quirks=None)``.
 

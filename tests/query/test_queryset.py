@@ -252,6 +252,14 @@ def test_iteration_pages_through_everything_in_few_requests(
     assert len(count) <= math.ceil(len(records) / 100) + 1
 
 
+def test_list_of_a_queryset_reads_once(client: Any, records: Any, counter: Any) -> None:
+    # list() asks an object for its length first; that must not cost a pass of its own.
+    count = counter(client)
+    got = list(Contacts.objects.using(client).all())
+    assert len(got) == len(records)
+    assert len(count) <= math.ceil(len(records) / 100) + 1
+
+
 def test_slices_and_indexing(client: Any, records: Any, counter: Any) -> None:
     every = sorted((r["id"] for r in records), key=num)
     qs = Contacts.objects.using(client).all()

@@ -11,10 +11,12 @@ thread and a session each) sending a mix of operations.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import statistics
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -58,6 +60,22 @@ def call(http: requests.Session, url: str, params: dict[str, str]) -> bytes:
 def result(http: requests.Session, url: str, params: dict[str, str]) -> Any:
     """One GET; the decoded result."""
     return json.loads(call(http, url, params))["result"]
+
+
+def bare_caller(url: str, params: dict[str, str]) -> Callable[[], bytes]:
+    """The same GET over one bare ``http.client`` connection: the cost of ``requests`` removed."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+    path = f"{parts.path}?{urllib.parse.urlencode(params)}"
+
+    def send() -> bytes:
+        connection.request("GET", path)
+        content = connection.getresponse().read()
+        if not content.startswith(b'{"success":true'):
+            raise RuntimeError(content[:200].decode("utf-8", "replace"))
+        return content
+
+    return send
 
 
 def median_ms(action: Callable[[], Any], n: int = N) -> float:
@@ -147,6 +165,12 @@ def main() -> None:
             median_ms(lambda: call(http, crm.url, query)),
             REAL_QUERY_100_MS,
         )
+        report(
+            "retrieve, bare http.client",
+            median_ms(bare_caller(crm.url, retrieve)),
+            REAL_RETRIEVE_MS,
+        )
+        report("query, bare http.client", median_ms(bare_caller(crm.url, query)), REAL_QUERY_100_MS)
         http.close()
         total, rate = throughput(crm, contact)
         print(

@@ -16,11 +16,6 @@ from vtorm.testing import Emulator
 
 
 @pytest.fixture
-def crm(vtiger_emulator: Emulator) -> Emulator:
-    return vtiger_emulator
-
-
-@pytest.fixture
 def client(crm: Emulator) -> Iterator[vtorm.Client]:
     with vtorm.Client(crm.url, crm.username, crm.access_key, backoff=0.001) as c:
         yield c

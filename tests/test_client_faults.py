@@ -14,11 +14,6 @@ from vtorm.testing import Emulator
 from vtorm.transport import Backoff
 
 
-@pytest.fixture
-def crm(vtiger_emulator: Emulator) -> Emulator:
-    return vtiger_emulator
-
-
 def make_client(crm: Emulator, **options: Any) -> vtorm.Client:
     options.setdefault("backoff", 0.001)
     options.setdefault("backoff_cap", 0.01)

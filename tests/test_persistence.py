@@ -10,18 +10,16 @@ session) and checks what the server stored.
 from __future__ import annotations
 
 import datetime
-import json
 import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 import pytest
-import requests
 from crm_models import Accounts, Contacts, Potentials
+from recording import Sent, make_client
 
 import vtorm
 from vtorm import connection, field, persistence
@@ -30,47 +28,6 @@ from vtorm.testing.schema import DEFAULT_SCHEMA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 UTC = datetime.timezone.utc
-
-
-class Sent:
-    """The requests a client sends, as ``(operation, params)``, read from a response hook."""
-
-    def __init__(self, client: vtorm.Client) -> None:
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        client.session.hooks["response"].append(self._hook)
-
-    def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        request = response.request
-        if request.method == "GET":
-            params = dict(parse_qsl(urlsplit(request.url or "").query))
-        else:
-            body = request.body or ""
-            text = body.decode() if isinstance(body, bytes) else str(body)
-            params = dict(parse_qsl(text))
-        self.requests.append((params.get("operation", "?"), params))
-
-    def clear(self) -> None:
-        self.requests.clear()
-
-    @property
-    def ops(self) -> list[str]:
-        return [op for op, _ in self.requests]
-
-    def elements(self, operation: str) -> list[dict[str, Any]]:
-        return [json.loads(p["element"]) for op, p in self.requests if op == operation]
-
-
-def make_client(crm: Emulator, **options: Any) -> vtorm.Client:
-    options.setdefault("backoff", 0.001)
-    options.setdefault("backoff_cap", 0.01)
-    client = vtorm.Client(crm.url, crm.username, crm.access_key, **options)
-    client.login()
-    return client
-
-
-@pytest.fixture
-def crm(vtiger_emulator: Emulator) -> Emulator:
-    return vtiger_emulator
 
 
 @pytest.fixture

@@ -2,62 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 from crm_models import Accounts, Contacts
+from recording import Sent, make_client
 
 import vtorm
 from vtorm import connection
 from vtorm.testing import Emulator
 from vtorm.unit_of_work import active
-
-
-class Sent:
-    """The requests a client sends, as ``(operation, params)``, read from a response hook."""
-
-    def __init__(self, client: vtorm.Client) -> None:
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self._lock = threading.Lock()
-        client.session.hooks["response"].append(self._hook)
-
-    def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        request = response.request
-        if request.method == "GET":
-            params = dict(parse_qsl(urlsplit(request.url or "").query))
-        else:
-            body = request.body or ""
-            params = dict(parse_qsl(body.decode() if isinstance(body, bytes) else str(body)))
-        with self._lock:
-            self.requests.append((params.get("operation", "?"), params))
-
-    def clear(self) -> None:
-        self.requests.clear()
-
-    @property
-    def ops(self) -> list[str]:
-        return [op for op, _ in self.requests]
-
-    def elements(self, operation: str) -> list[dict[str, Any]]:
-        return [json.loads(p["element"]) for op, p in self.requests if op == operation]
-
-
-def make_client(crm: Emulator, **options: Any) -> vtorm.Client:
-    options.setdefault("backoff", 0.001)
-    options.setdefault("backoff_cap", 0.01)
-    client = vtorm.Client(crm.url, crm.username, crm.access_key, **options)
-    client.login()
-    return client
-
-
-@pytest.fixture
-def crm(vtiger_emulator: Emulator) -> Emulator:
-    return vtiger_emulator
 
 
 @pytest.fixture

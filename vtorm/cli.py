@@ -13,8 +13,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-# sub-command -> (module, one-line help); imported only when chosen, so
-# `vtorm serve` never pays for the code generator and the reverse.
+# sub-command -> (module, one-line help); a module is imported only when its
+# sub-command is chosen, so `vtorm serve` never pays for the code generator.
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("vtorm.testing.serve", "run the embedded CRM emulator in the foreground"),
     "codegen": ("codegen.cli", "generate typed model classes from a CRM or a schema dump"),
@@ -22,22 +22,33 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``vtorm`` command, every sub-command included."""
-    parser = argparse.ArgumentParser(prog="vtorm", description=__doc__.splitlines()[0])
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``vtorm`` command.
+
+    Only the module of ``command`` is imported to declare its arguments; the
+    others are listed by name and help text alone.
+    """
+    parser = argparse.ArgumentParser(
+        prog="vtorm", description="Typed models, queries and an embedded CRM for Vtiger."
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(module_name)
-        module.add_arguments(sub)
+        if name == command:
+            importlib.import_module(module_name).add_arguments(sub)
         sub.set_defaults(_module=module_name)
     return parser
 
 
+def _chosen(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if arg in COMMANDS), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vtorm`` console script."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_chosen(argv)).parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     module = importlib.import_module(args._module)

@@ -613,3 +613,14 @@ def test_call_unknown_operation(client: vtorm.Client, crm: Emulator) -> None:
 def test_call_refuses_odd_methods(client: vtorm.Client) -> None:
     with pytest.raises(ValueError, match="GET"):
         client.call("retrieve", method="PUT", id="12x1")
+
+
+def test_proxies_come_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The session does not rescan the environment per request; it is read at construction.
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    proxied = vtorm.Client("https://crm.example.com", "admin", "key")
+    direct = vtorm.Client("https://internal.example", "admin", "key")
+    assert proxied.session.proxies.get("https") == "http://proxy.example:3128"
+    assert "https" not in direct.session.proxies
+    assert proxied.session.trust_env is False

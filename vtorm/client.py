@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import importlib.metadata
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import Any
 import attrs
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 from urllib3.exceptions import ConnectTimeoutError
 
 from vtorm.errors import (
@@ -254,7 +256,14 @@ class Client:
         self.max_retries = max_retries
         self._backoff = Backoff(backoff, backoff_cap)
         self._owns_session = session is None
-        self._session = session if session is not None else self._new_session()
+        self._session = session if session is not None else self._new_session(self.url)
+        # The client's own session does not read the environment per request
+        # (see _new_session), so requests' CA-bundle variables are read here, once.
+        self._ca_bundle = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if self._owns_session
+            else None
+        )
         self._login_lock = threading.Lock()
         self._login: LoginResult | None = None
         self._server_version: str | None = None
@@ -264,8 +273,13 @@ class Client:
         install_log_redaction()
 
     @staticmethod
-    def _new_session() -> requests.Session:
+    def _new_session(url: str) -> requests.Session:
         session = requests.Session()
+        # With trust_env, requests scans every environment variable on each
+        # request to find proxies: about a millisecond a call, more than the
+        # emulator takes to answer. Read the proxies for this URL once instead.
+        session.proxies.update(get_environ_proxies(url))
+        session.trust_env = False
         # Bulk operations share one client across threads; the default pool of
         # ten connections would be thrown away and reopened under that load.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_SIZE)
@@ -698,13 +712,14 @@ class Client:
         self, spec: OperationSpec, fields: dict[str, str], detail: str, files: _Files | None
     ) -> Any:
         started = time.perf_counter()
+        verify = self._ca_bundle if self.verify is True and self._ca_bundle else self.verify
         try:
             if spec.method == "GET":
                 response = self._session.get(
                     self.url,
                     params=fields,
                     timeout=self.timeout,
-                    verify=self.verify,
+                    verify=verify,
                     allow_redirects=False,
                 )
             else:
@@ -714,7 +729,7 @@ class Client:
                     data=fields,
                     files=dict(files) if files else None,
                     timeout=self.timeout,
-                    verify=self.verify,
+                    verify=verify,
                     allow_redirects=False,
                 )
         except requests.exceptions.SSLError as exc:

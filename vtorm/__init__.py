@@ -19,13 +19,14 @@ from vtorm.errors import (
     ReferenceInvalidError,
     SessionError,
     TransportError,
+    UnsupportedQueryError,
     ValidationError,
     VtigerError,
     VtormError,
 )
 from vtorm.model import FieldInfo, Model, field
 from vtorm.persistence import BulkResult
-from vtorm.query import Manager, Q, QuerySet, UnsupportedQueryError
+from vtorm.query import Manager, Q, QuerySet
 from vtorm.unit_of_work import UnitOfWork
 
 __version__ = "0.1.0"

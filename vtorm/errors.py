@@ -165,6 +165,11 @@ class ValidationError(VtormError, ValueError):
     """A value that cannot be converted to what the server expects, found before sending."""
 
 
+class UnsupportedQueryError(VtormError, ValueError):
+    """A QuerySet asks what the query language cannot say and vtorm cannot answer
+    exactly on the client (a negated LIKE, some orderings); raised before sending."""
+
+
 class ConflictError(VtormError):
     """The record changed on the server since it was loaded (optimistic check)."""
 

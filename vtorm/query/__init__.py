@@ -1,6 +1,6 @@
 """Queries: ``Q`` expressions, lazy ``QuerySet`` objects and the ``Manager``."""
 
-from vtorm.query.compiler import UnsupportedQueryError
+from vtorm.errors import UnsupportedQueryError
 from vtorm.query.manager import Manager, ManagerDescriptor
 from vtorm.query.q import Q
 from vtorm.query.queryset import QuerySet

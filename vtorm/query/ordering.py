@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from vtorm.query.compiler import PAGE, UnsupportedQueryError
+from vtorm.errors import UnsupportedQueryError
+from vtorm.query.compiler import PAGE
 
 Ordering = tuple[tuple[str, bool], ...]
 """(wire name, descending) pairs."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vtorm.query.compiler import PAGE, TRUE, Node, UnsupportedQueryError, where_groups
+from vtorm.errors import UnsupportedQueryError
+from vtorm.query.compiler import PAGE, TRUE, Node, where_groups
 from vtorm.query.ordering import BY_ID, Ordering, OrderPlan, order_sql, plan_order
 
 if TYPE_CHECKING:

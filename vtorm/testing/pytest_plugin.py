@@ -8,11 +8,14 @@ Installing vtorm registers this plugin: ``vtiger_emulator`` is a started
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from vtorm.testing.emulator import Emulator
+
+if TYPE_CHECKING:
+    from vtorm.client import Client
 
 
 @pytest.fixture
@@ -27,8 +30,9 @@ def vtiger_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Any]:
+def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Client]:
     """A ``vtorm.Client`` logged in to the test's emulator."""
+    # Imported here so that loading the plugin stays cheap for suites that never use it.
     from vtorm.client import Client
 
     client = Client(vtiger_emulator.url, vtiger_emulator.username, vtiger_emulator.access_key)

@@ -1,7 +1,7 @@
 """The client reading the exact bytes a real Vtiger 8.4 server sent.
 
 A small local HTTP server replays response bodies recorded from Vtiger CRM
-8.4.0 (``tests/fixtures``), one queue per operation, and keeps what the client
+8.4.0 (``tests/fixtures/recorded``), one queue per operation, and keeps what the client
 sent, so both the parsing of real bytes and the shape of real requests are
 pinned.
 """
@@ -22,7 +22,7 @@ import pytest
 
 import vtorm
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures" / "recorded"
 ACCESS_KEY = "RecordedKey12345"
 TOKEN = "6b0b87368393e"  # the token in getchallenge.json
 SESSION = "4740d4a26b0b873688800"  # the sessionName in login-success.json

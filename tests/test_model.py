@@ -18,7 +18,7 @@ from vtorm import FieldInfo, Manager, Model, ValidationError, field
 from vtorm.errors import MultipleObjectsReturned, ObjectDoesNotExist
 from vtorm.model import ModelMeta, ModelState, model_for_module
 
-FIXTURES = Path(__file__).parent / "fixtures"
+RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 UTC = datetime.timezone.utc
 
 WIDGET_ROW: dict[str, Any] = {
@@ -349,7 +349,7 @@ def test_a_subclass_keeps_its_own_repr() -> None:
 def test_recorded_contact_loads_into_the_generated_class() -> None:
     from crm_models import Contacts
 
-    row = json.loads((FIXTURES / "retrieve-success-Contacts.json").read_text())["result"]
+    row = json.loads((RECORDED / "retrieve-success-Contacts.json").read_text())["result"]
     contact = Contacts._from_row(row, None)
     assert repr(contact) == "<Contacts 12x8 'John Smith'>"
     assert contact.birthday == datetime.date(1980, 5, 17)

@@ -26,7 +26,7 @@ from vtorm import connection, field, persistence
 from vtorm.testing import Emulator
 from vtorm.testing.schema import DEFAULT_SCHEMA_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures"
+RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 UTC = datetime.timezone.utc
 
 
@@ -246,7 +246,7 @@ def custom_crm(tmp_path: Path) -> Iterator[Emulator]:
     for source in DEFAULT_SCHEMA_DIR.glob("*.json"):
         shutil.copy(source, tmp_path / source.name)
     shutil.copy(
-        FIXTURES / "describe-Contacts-with-custom-multipicklist.json",
+        RECORDED / "describe-Contacts-with-custom-multipicklist.json",
         tmp_path / "describe-Contacts.json",
     )
     with Emulator(schema_dir=tmp_path) as emulator:

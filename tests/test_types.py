@@ -17,6 +17,7 @@ from vtorm import FieldInfo, ValidationError
 from vtorm.types import converter, row_builder, to_python, to_wire
 
 FIXTURES = Path(__file__).parent / "fixtures"
+RECORDED = FIXTURES / "recorded"
 UTC = datetime.timezone.utc
 INFO = Widgets._meta.fields
 
@@ -95,7 +96,7 @@ def test_datetime_is_aware_utc() -> None:
 
 
 def test_products_currency1_json_number() -> None:
-    row = json.loads((FIXTURES / "retrieve-success-Products.json").read_text())["result"]
+    row = json.loads((RECORDED / "retrieve-success-Products.json").read_text())["result"]
     assert isinstance(row["currency1"], float)
     currency = FieldInfo(attr="currency1", wire="currency1", type="currency")
     assert to_python(currency, row["currency1"]) == Decimal("19.99")

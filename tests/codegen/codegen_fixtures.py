@@ -11,7 +11,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 STOCK = ROOT / "vtorm" / "testing" / "schema"
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures" / "recorded"
 CUSTOM_CONTACTS = FIXTURES / "describe-Contacts-with-custom-multipicklist.json"
 PYPROJECT = ROOT / "pyproject.toml"
 

@@ -14,7 +14,7 @@ from vtorm.testing import Emulator
 # The smallest valid Contacts element.
 CONTACT_ELEMENT = {"lastname": "Minimal", "assigned_user_id": "19x1"}
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 
 
 def recorded(name: str) -> Any:

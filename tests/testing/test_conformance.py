@@ -1,6 +1,6 @@
 """The emulator answers recorded Vtiger 8.4 requests as the real server did.
 
-Each recorded request in ``tests/fixtures/recorded/INDEX.json`` is replayed
+Each recorded request in ``tests/fixtures/recorded/conformance.json`` is replayed
 against the emulator and the answer compared with the recorded one: HTTP
 status, success flag, error code and message, and the result's shape (keys
 in order, list-ness, emptiness, the keys of the first row). Records standing
@@ -80,7 +80,7 @@ from emulator_wire import Wire
 from vtorm.testing import Emulator
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
-INDEX: dict[str, dict[str, Any]] = json.loads((RECORDED / "INDEX.json").read_text("utf-8"))
+INDEX: dict[str, dict[str, Any]] = json.loads((RECORDED / "conformance.json").read_text("utf-8"))
 
 
 SESSION = "<valid sessionName>"

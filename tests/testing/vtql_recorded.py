@@ -9,7 +9,7 @@ from typing import Any
 from vtorm.testing.schema import ModuleSchema, load_schemas
 from vtorm.testing.store import Store
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 
 # The SELECT * answers that hold the records every other recorded query ran against.
 _SEEDS = {

@@ -72,14 +72,23 @@ _URI_TOO_LONG = (
 )
 
 
+# Built once; answers are trees of dicts and lists made per request, never
+# circular, so the check for cycles (half the encoding time) is left out.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
 def encode(value: Any) -> str:
     """JSON text as the recorded server writes it: compact, UTF-8 kept, ``/`` unescaped."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _success(result: Any) -> bytes:
     text = result.text if isinstance(result, RawJson) else encode(result)
     return ('{"success":true,"result":' + text + "}").encode("utf-8")
+
+
+# Envelopes kept per server: enough for the answers a test repeats, bounded in memory.
+_MAX_ENVELOPES = 64
 
 
 def _failure(error: WsError) -> bytes:
@@ -120,6 +129,11 @@ class WebServiceServer(ThreadingHTTPServer):
         self.operations = load()
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        # id(text) -> (text, envelope bytes) of RawJson answers: the store hands out
+        # the same text object while no record changes (and describe texts never
+        # change), so a repeated answer skips building and UTF-8 encoding its
+        # envelope. The text kept in the value pins its id while the entry lives.
+        self.envelopes: dict[int, tuple[str, bytes]] = {}
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -211,7 +225,20 @@ class WebServiceServer(ThreadingHTTPServer):
         except Exception:
             log.exception("operation %s failed", name)
             return _Answer(200, _JSON, _failure(internal_error()))
+        if isinstance(result, RawJson):
+            return _Answer(200, _JSON, self._envelope(result.text))
         return _Answer(200, _JSON, _success(result))
+
+    def _envelope(self, text: str) -> bytes:
+        envelopes = self.envelopes
+        found = envelopes.get(id(text))
+        if found is not None and found[0] is text:
+            return found[1]
+        body = _success(RawJson(text))
+        if len(envelopes) >= _MAX_ENVELOPES:
+            envelopes.clear()
+        envelopes[id(text)] = (text, body)
+        return body
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import html
 import importlib
+import json.encoder
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.entities import codepoint2name
 from typing import Any
@@ -196,6 +197,20 @@ _RowRenderer = Callable[[Sequence[Any], str, Callable[[str | None], str | None]]
 # The same for tuple rows: (id(layout), columns, names of the row's columns).
 _ROW_RENDERERS: dict[tuple[int, tuple[str, ...] | None, tuple[str, ...]], _RowRenderer] = {}
 
+# Rows straight to JSON text: (id(layout), columns, names of the row's columns).
+_JsonRenderer = Callable[[Sequence[Any], str, Callable[[str | None], str | None]], str]
+_JSON_RENDERERS: dict[tuple[int, tuple[str, ...] | None, tuple[str, ...]], _JsonRenderer] = {}
+# What json.dumps(..., ensure_ascii=False) writes for a string, quotes included.
+_JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring
+
+# Answers kept per generation: enough for a suite's distinct reads between
+# two writes, small enough that a pathological run cannot grow without bound.
+_MAX_ANSWERS = 256
+
+# The generation of a store: (connection's total changes, writes through the
+# store, PRAGMA data_version of a file shared with other connections).
+Generation = tuple[int, int, int]
+
 
 class Store:
     """The emulated CRM's records in one SQLite connection guarded by a lock."""
@@ -214,6 +229,15 @@ class Store:
         self.conn = sqlite3.connect(
             db_path or ":memory:", check_same_thread=False, isolation_level=None
         )
+        # Another connection may write a database file; an in-memory one is ours alone.
+        self._shared = db_path not in (None, "", ":memory:")
+        # Bumped after every write through the store, once its rows and ``alive`` are
+        # both updated: ``alive`` decides how references render, and SQLite's change
+        # counter misses a write that changed no row but did change ``alive``.
+        self._writes = 0
+        # (generation, answers) swapped as one object: a reader that computed an
+        # answer in an older generation puts it into a dict nobody reads any more.
+        self._answers: tuple[Generation | None, dict[Hashable, str]] = (None, {})
         self.layouts, self._create_script = _prepared(schemas)
         self.prefixes = {schema.id_prefix: name for name, schema in schemas.items()}
         self._install_vtql()
@@ -338,6 +362,53 @@ class Store:
             names = [d[0] for d in cursor.description or ()]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    # -- answers kept between writes ------------------------------------------------
+
+    def generation(self) -> Generation | None:
+        """What changes with every write to the records; None inside a transaction.
+
+        SQLite's change counter sees every INSERT, UPDATE and DELETE run on the
+        connection, including those other modules send through ``conn``
+        directly, so nothing written can be missed. It never goes back, even
+        when a transaction is rolled back: a statement read inside one could
+        see rows that vanish, hence no generation (nothing kept) there.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            return None
+        version = 0
+        if self._shared:
+            with self.lock:
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+        return (conn.total_changes, self._writes, version)
+
+    def remembered(self, key: Hashable, compute: Callable[[], str]) -> str:
+        """``compute()``'s JSON text, computed once until the next write of any record.
+
+        For reads whose answer depends on nothing but the stored records and
+        ``key``. One write anywhere forgets every answer: a record's answer also
+        depends on the records it refers to (a deleted one reads as null), so
+        only a global generation is safe. Repeated reads between writes, what a
+        test suite does most, cost one dict lookup. An exception from
+        ``compute`` is raised and nothing is kept.
+        """
+        # Read before computing: a write that lands meanwhile makes this
+        # generation stale, so an answer mixing old and new rows is never served.
+        generation = self.generation()
+        if generation is None:
+            return compute()
+        kept, answers = self._answers
+        if kept != generation:
+            answers = {}
+            self._answers = (generation, answers)
+        found = answers.get(key)
+        if found is None:
+            found = compute()
+            if len(answers) >= _MAX_ANSWERS:
+                answers.clear()
+            answers[key] = found
+        return found
+
     # -- writes -----------------------------------------------------------------
 
     def _now(self) -> str:
@@ -386,6 +457,7 @@ class Store:
             )
             self.conn.execute(layout.insert_sql, (crmid, *(row.get(c) for c in layout.columns)))
             self.alive[crmid] = module
+            self._writes += 1
         return crmid
 
     def insert_plain(self, module: str, crmid: int, values: Mapping[str, Any]) -> None:
@@ -393,6 +465,7 @@ class Store:
         layout = self.layouts[module]
         with self.lock:
             self.conn.execute(layout.insert_sql, (crmid, *(values.get(c) for c in layout.columns)))
+            self._writes += 1
 
     def update(self, module: str, crmid: int, values: Mapping[str, Any], user: str | None) -> None:
         """Write ``values`` (wire form) over the record; sets modifiedtime and modifiedby."""
@@ -416,6 +489,7 @@ class Store:
                     " ownerid = coalesce(?, ownerid) WHERE crmid = ?",
                     (now, row.get("assigned_user_id"), crmid),
                 )
+            self._writes += 1
 
     def delete(self, crmid: int) -> None:
         """Mark the entity record deleted (it stays in its table, as on the server)."""
@@ -425,6 +499,7 @@ class Store:
                 (self._now(), crmid),
             )
             self.alive.pop(crmid, None)
+            self._writes += 1
 
     def hide(self, crmid: int) -> None:
         """Hide a record from queries (a converted Lead)."""
@@ -435,6 +510,7 @@ class Store:
             if found is not None:
                 table = self.layouts[found[0]].table
                 self.conn.execute(f"UPDATE {table} SET _hidden = 1 WHERE crmid = ?", (crmid,))
+            self._writes += 1
 
     # -- rendering ----------------------------------------------------------------
 
@@ -496,17 +572,51 @@ class Store:
         reference = self._reference
         return [renderer(row, prefix, reference) for row in rows]
 
+    def render_rows_json(
+        self,
+        module: str,
+        names: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        columns: Iterable[str] | None,
+        encode: Callable[[Any], str],
+    ) -> str:
+        """``encode(self.render_rows(...))``, byte for byte, without building the dicts.
+
+        Each row is written as JSON text by one compiled f-string: building
+        and then encoding a dict per row took three times as long. Stored
+        values are text or NULL (the columns have TEXT affinity); anything
+        else, which that writer cannot spell, goes the dict way through
+        ``encode``.
+        """
+        layout = self.layouts[module]
+        key = (id(layout), None if columns is None else tuple(columns), tuple(names))
+        renderer = _JSON_RENDERERS.get(key)
+        if renderer is None:
+            if len(_JSON_RENDERERS) > 4096:
+                _JSON_RENDERERS.clear()
+            renderer = self._renderer(layout, columns, False, tuple(names), to_json=True)
+            _JSON_RENDERERS[key] = renderer
+        prefix = layout.prefix + "x"
+        reference = self._reference
+        try:
+            return "[" + ",".join([renderer(row, prefix, reference) for row in rows]) + "]"
+        except TypeError:
+            return encode(self.render_rows(module, names, rows, columns))
+
     def _renderer(
         self,
         layout: _Layout,
         columns: Iterable[str] | None,
         retrieve: bool,
         positions: tuple[str, ...] | None = None,
+        *,
+        to_json: bool = False,
     ) -> Any:
         """Compile the function turning a row of ``layout`` into its wire form.
 
         Rendering is on every answer's path; one dict display per row shape is
-        several times faster than a loop over (field, kind) pairs.
+        several times faster than a loop over (field, kind) pairs. With
+        ``to_json`` (tuple rows only) the function returns the row's JSON text.
         """
         if columns is None:
             wanted = list(layout.render)
@@ -521,6 +631,7 @@ class Store:
             if "id" not in seen:
                 wanted.append(("id", "id"))
         items: list[str] = []
+        parts: list[tuple[str, str, str]] = []
         for name, kind in wanted:
             if kind == "empty":
                 kind = "text" if retrieve else "null"
@@ -543,9 +654,42 @@ class Store:
             else:
                 expression = f'("" if (v := {column}) is None else v)'
             items.append(f"{name!r}: {expression}")
-        source = "def render(row, wsid, ref):\n    return {" + ", ".join(items) + "}\n"
+            if to_json:
+                parts.append((name, kind, column))
         namespace: dict[str, Any] = {}
+        if to_json:
+            return self._json_renderer(layout, parts, positions or (), namespace)
+        source = "def render(row, wsid, ref):\n    return {" + ", ".join(items) + "}\n"
         exec(compile(source, f"<render {layout.table}>", "exec"), namespace)
+        return namespace["render"]
+
+    @staticmethod
+    def _json_renderer(
+        layout: _Layout,
+        parts: Sequence[tuple[str, str, str]],
+        positions: tuple[str, ...],
+        namespace: dict[str, Any],
+    ) -> Any:
+        """The f-string form of a tuple-row renderer: (name, kind, column) -> JSON text.
+
+        Keys, separators and the unset spellings are constants of the namespace
+        (``k0``, ``k1``..., ``null``, ``empty``), so the source holds no quoted
+        text and no field name is ever pasted into it.
+        """
+        pieces: list[str] = []
+        for index, (name, kind, column) in enumerate(parts):
+            namespace[f"k{index}"] = ("{" if index == 0 else ",") + _JSON_STRING(name) + ":"
+            if kind == "id":
+                value = f'"{{wsid}}{{row[{positions.index("crmid")}]}}"'
+            else:
+                source = f"ref({column})" if kind == "null" else column
+                unset = "null" if kind in ("null", "raw") else "empty"
+                value = f"{{{unset} if (v := {source}) is None else enc(v)}}"
+            pieces.append(f"{{k{index}}}{value}")
+        namespace.update(enc=_JSON_STRING, null="null", empty='""')
+        body = "".join(pieces) + "}}"
+        source = f"def render(row, wsid, ref):\n    return f{body!r}\n"
+        exec(compile(source, f"<render json {layout.table}>", "exec"), namespace)
         return namespace["render"]
 
     def _reference(self, value: str | None) -> str | None:

@@ -9,11 +9,14 @@ from typing import Any
 from vtorm.testing.operations.base import (
     DENIED,
     Context,
+    RawJson,
     WsError,
     access_denied,
     internal_error,
     operation,
 )
+from vtorm.testing.server import encode
+from vtorm.testing.state import CrmState
 
 MAX_ROWS = 100
 
@@ -24,23 +27,33 @@ def query(ctx: Context, params: Mapping[str, str]) -> Any:
     text = params.get("query")
     if not text:
         raise access_denied(f"{DENIED} for query")
+    crm = ctx.crm
+    # The answer depends only on the text and the stored records: the same
+    # statement again before any write is answered from the store's memory.
+    return RawJson(crm.store.remembered(("query", text, crm.quirks), lambda: _answer(crm, text)))
+
+
+def _answer(crm: CrmState, text: str) -> str:
+    """The statement's result as JSON text (errors raised as the server answers them)."""
     try:
         vtql: Any = importlib.import_module("vtorm.testing.vtql")
     except ImportError:
         raise internal_error() from None
     try:
-        translation = vtql.translate(text, ctx.crm.schemas, quirks=ctx.crm.quirks)
+        translation = vtql.translate(text, crm.schemas, quirks=crm.quirks)
     except vtql.VtqlError as exc:
         raise WsError(exc.code, exc.message) from None
     if translation.silent_empty:
-        return []
-    store = ctx.crm.store
+        return "[]"
+    store = crm.store
     if translation.count:
-        if ctx.crm.quirks == "8.4":
+        if crm.quirks == "8.4":
             # Stock 8.4 on PHP 8 answers every count(*) with an empty list.
-            return []
+            return "[]"
         counted = store.execute(translation.sql, translation.params)
         count = next(iter(counted[0].values()), 0) if counted else 0
-        return [{"count": str(count)}]
+        return encode([{"count": str(count)}])
     names, rows = store.execute_raw(translation.sql, translation.params)
-    return store.render_rows(translation.module, names, rows[:MAX_ROWS], translation.columns)
+    return store.render_rows_json(
+        translation.module, names, rows[:MAX_ROWS], translation.columns, encode
+    )

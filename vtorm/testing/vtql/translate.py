@@ -182,7 +182,13 @@ def _filters(schema: ModuleSchema) -> list[str]:
         if "status" in schema.fields:
             filters.append("\"status\" = 'Active'")
     elif schema.is_entity:
-        filters.append('"crmid" IN (SELECT crmid FROM crmentity WHERE deleted = 0)')
+        # A primary-key probe per row read: the rows come in crmid order and LIMIT
+        # stops the scan, where ``IN (SELECT ...)`` read all of crmentity first.
+        table = _quote("mod_" + schema.name)
+        filters.append(
+            f"EXISTS (SELECT 1 FROM crmentity WHERE crmentity.crmid = {table}.crmid"
+            " AND crmentity.deleted = 0)"
+        )
     elif "deleted" in schema.fields:
         filters.append('vt_num("deleted") = 0')
     activity = _ACTIVITY_FILTERS.get(schema.name)

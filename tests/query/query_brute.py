@@ -81,14 +81,14 @@ def leaf(record: Record, key: str, value: Any, negate: bool) -> bool:
         hit = any(fold(str(current)) == fold(str(v)) for v in value)
         return not hit if negate else hit
     if lookup in ("like", "contains", "startswith", "endswith"):
-        assert not negate
         pattern = {
             "like": value,
             "contains": f"%{_escape(value)}%",
             "startswith": f"{_escape(value)}%",
             "endswith": f"%{_escape(value)}",
         }[lookup]
-        return _like(str(current), pattern)
+        hit = _like(str(current), pattern)
+        return not hit if negate else hit  # the empty field was ruled out above
     a, b = fold(str(current)), fold(str(value))
     result = {
         "exact": a == b,

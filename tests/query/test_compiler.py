@@ -10,8 +10,10 @@ from vtorm.query import Q, UnsupportedQueryError
 from vtorm.query.compiler import (
     FALSE,
     TRUE,
+    Group,
     leaf,
     resolve,
+    stream_groups,
     to_dnf,
     where_groups,
 )
@@ -191,11 +193,89 @@ def test_unknown_field_and_lookup_name_model_and_field() -> None:
         where(Q(id__startswith="12x"))
 
 
-def test_negated_like_is_refused() -> None:
+def streams(q: Q, negate: bool = False) -> tuple[Group, ...]:
+    return stream_groups(resolve(Contacts, q, negate))  # type: ignore[arg-type]
+
+
+def test_negated_like_has_no_where_clause() -> None:
     with pytest.raises(UnsupportedQueryError, match="NOT LIKE"):
         where(~Q(lastname__contains="x"))
     with pytest.raises(UnsupportedQueryError):
         where(Q(lastname__startswith="x"), negate=True)
+
+
+@pytest.mark.parametrize(
+    ("q", "pattern"),
+    [
+        (~Q(lastname__contains="x"), "'%x%'"),
+        (~Q(lastname__icontains="x"), "'%x%'"),
+        (~Q(lastname__startswith="a_"), "'a\\\\_%'"),
+        (~Q(lastname__istartswith="a"), "'a%'"),
+        (~Q(lastname__endswith="z"), "'%z'"),
+        (~Q(lastname__iendswith="z"), "'%z'"),
+        (~Q(lastname__like="Sm%"), "'Sm%'"),
+        (~Q(lastname__ilike="Sm%"), "'Sm%'"),
+    ],
+)
+def test_a_lone_negated_like_reads_everything_minus_the_positive(q: Q, pattern: str) -> None:
+    assert streams(q) == (Group("", (f"lastname LIKE {pattern}",), ("lastname",)),)
+
+
+def test_negated_likes_in_one_group_share_the_rest() -> None:
+    q = Q(firstname="Ann") & ~Q(lastname__like="Sm%") & ~Q(email__contains="@x")
+    assert streams(q) == (
+        Group(
+            "firstname = 'Ann'",
+            ("firstname = 'Ann' AND lastname LIKE 'Sm%'",
+             "firstname = 'Ann' AND email LIKE '%@x%'"),
+            ("lastname", "email"),
+        ),
+    )
+    # exclude() of an AND is an OR: one stream per negated leaf.
+    assert set(streams(Q(lastname__like="a%", title="CTO"), negate=True)) == {
+        Group("", ("lastname LIKE 'a%'",), ("lastname",)),
+        Group("title != 'CTO'"),
+    }
+
+
+def test_a_negated_like_group_is_a_stream_of_its_own() -> None:
+    q = Q(title="a") | Q(title="b") | (Q(firstname="c") & ~Q(lastname__endswith="x"))
+    assert set(streams(q)) == {
+        Group("title = 'a' OR title = 'b'"),
+        Group("firstname = 'c'", ("firstname = 'c' AND lastname LIKE '%x'",), ("lastname",)),
+    }
+    # The positive and the negated LIKE together match nothing: the rest is skipped whole.
+    both = streams(Q(lastname__like="a%") & ~Q(lastname__like="a%"))
+    assert both == (Group("lastname LIKE 'a%'", ("lastname LIKE 'a%'",), ("lastname",)),)
+
+
+def test_negated_like_plan_and_statement() -> None:
+    query = Query(Contacts, resolve(Contacts, ~Q(lastname__contains="x")),  # type: ignore[arg-type]
+                  (("firstname", False),), 0, 10, ("firstname",))
+    assert query.client_side
+    # The ids to skip are read first; the rest is then read from its start.
+    assert str(query) == "SELECT id FROM Contacts WHERE lastname LIKE '%x%' ORDER BY id LIMIT 100;"
+    assert query.extra_columns == ("lastname",)
+    assert query.statement("", 0, 100) == (
+        "SELECT firstname, lastname FROM Contacts ORDER BY firstname, id LIMIT 100;"
+    )
+    descending = query.clone(ordering=(("firstname", True),))
+    with pytest.raises(UnsupportedQueryError, match="negated LIKE"):
+        descending.plan  # noqa: B018
+    assert descending.clone(high=None).plan.reverse  # the whole result, read backwards
+    merged = query.with_where(resolve(Contacts, Q(title="a") | ~Q(lastname__like="b")))  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedQueryError, match="merged in id order"):
+        merged.plan  # noqa: B018
+    assert merged.clone(ordering=()).plan.server == (("id", False),)
+    plain_first = Query(Contacts, resolve(Contacts, Q(title="a") | ~Q(lastname__like="b")),  # type: ignore[arg-type]
+                        (), 0, 10)
+    assert [g.minus for g in plain_first.streams] == [(), ("lastname LIKE 'b'",)]
+    assert str(plain_first) == "SELECT * FROM Contacts WHERE title = 'a' ORDER BY id LIMIT 10;"
+
+
+def test_negated_like_keeps_the_length_checks() -> None:
+    with pytest.raises(UnsupportedQueryError, match="too long"):
+        streams(~Q(lastname__contains="ü" * 1000))
 
 
 def test_in_needs_a_list() -> None:

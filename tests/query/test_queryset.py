@@ -10,7 +10,7 @@ import pytest
 from crm_models import Contacts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from query_brute import matches
+from query_brute import fold, matches
 
 import vtorm
 from vtorm import FieldError, Q, UnsupportedQueryError, ValidationError
@@ -127,6 +127,20 @@ TABLE = [
     ~(Q(firstname="Ann") | Q(title="Dev")) & Q(lastname__startswith="Bulk 1"),
     ~(Q(firstname="Ann") & ~Q(title__in=["CTO", "Zed"])),
     Q(title="CTO", firstname="Ann") | Q(title="cto", firstname__ne="Ann") | Q(lastname="_"),
+    ~Q(lastname__contains="1"),
+    ~Q(lastname__icontains="BULK"),
+    ~Q(lastname__startswith="Bulk 0"),
+    ~Q(lastname__istartswith="bulk"),
+    ~Q(lastname__endswith="\\"),
+    ~Q(lastname__iendswith="H"),
+    ~Q(lastname__like="Bulk 1_5"),
+    ~Q(lastname__ilike="%\\%%"),
+    ~Q(title__contains="t"),
+    ~Q(firstname__startswith="b") & Q(title__in=["CTO", "Dev"]),
+    ~Q(firstname__like="%n") & ~Q(title__endswith="o") & Q(lastname__startswith="Bulk"),
+    ~Q(title__like="C%") | Q(firstname="Cy"),
+    ~(Q(title__contains="e") | Q(lastname__startswith="Bulk")),
+    ~(Q(title__contains="e") & Q(lastname__startswith="Bulk 1")),
 ]
 
 
@@ -173,6 +187,8 @@ LEAVES = st.sampled_from(
         ("lastname__startswith", "Bulk 00"),
         ("lastname__contains", "1"),
         ("lastname__endswith", "\\"),
+        ("title__icontains", "T"),
+        ("firstname__like", "b%"),
     ]
 )
 
@@ -189,25 +205,14 @@ def _tree(children: st.SearchStrategy[Q]) -> st.SearchStrategy[Q]:
 Q_TREES = st.recursive(LEAVES.map(lambda kv: Q(**{kv[0]: kv[1]})), _tree, max_leaves=6)
 
 
-def _negates_like(q: Q, negated: bool = False) -> bool:
-    negated = negated != q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            if _negates_like(child, negated):
-                return True
-        elif negated and any(child[0].endswith(s) for s in ("like", "contains", "with")):
-            return True
-    return False
-
-
 @SETTINGS
 @given(q=Q_TREES)
 def test_random_filters_match_brute_force(client: Any, records: Any, q: Q) -> None:
-    if _negates_like(q):
-        with pytest.raises(UnsupportedQueryError):
-            Contacts.objects.using(client).filter(q)
-        return
-    assert ids_of(Contacts.objects.using(client).filter(q)) == expected(records, q)
+    qs = Contacts.objects.using(client).filter(q)
+    want = expected(records, q)
+    assert ids_of(qs) == want
+    assert qs.count() == len(want)
+    assert qs.exists() == bool(want)
 
 
 TEXT = st.text(
@@ -435,7 +440,10 @@ def test_querysets_are_lazy_and_immutable(client: Any, counter: Any) -> None:
          ["Contacts", "birthday", "next week"]),
         (lambda o: o.filter(lastname=""), ValidationError, ["Contacts", "lastname"]),
         (lambda o: o.filter(lastname=None), ValidationError, ["Contacts", "lastname"]),
-        (lambda o: o.exclude(lastname__contains="x"), UnsupportedQueryError, ["lastname"]),
+        (lambda o: o.exclude(lastname__contains="x").order_by("-title")[:5],
+         UnsupportedQueryError, ["negated LIKE"]),
+        (lambda o: o.filter(Q(title="a") | ~Q(lastname__like="b")).order_by("title"),
+         UnsupportedQueryError, ["negated LIKE", "id order"]),
     ],
 )
 def test_errors_are_raised_before_any_request(
@@ -455,8 +463,6 @@ ORDERINGS = st.sampled_from(
 
 
 def _sort_key(record: dict[str, Any], name: str) -> tuple[bool, str]:
-    from query_brute import fold
-
     value = record.get(name)
     return (value is not None, fold(value) if value is not None else "")  # NULL sorts first
 
@@ -482,13 +488,21 @@ def brute_order(records: list[dict[str, Any]], ordering: tuple[str, ...]) -> lis
 def test_random_slices_and_orders_match_brute_force(
     client: Any, records: Any, q: Q, ordering: tuple[str, ...], start: int, size: int | None
 ) -> None:
-    if _negates_like(q):
-        return
     qs = Contacts.objects.using(client).filter(q).order_by(*ordering)
     stop = None if size is None else start + size
     selected = [r for r in records if matches(r, q)]
     want = brute_order(selected, ordering)[start:stop]
-    if ordering == ("-title",) and stop is not None and stop - start > 100:
+    query = qs.query
+    sliced = stop is not None and stop > start
+    refused = (
+        # Several streams are merged in id order only.
+        (len(query.streams) > 1 and ordering not in ((), ("-id",)))
+        # A descending non-unique order beyond one request; skipped rows make
+        # any slice of a negated LIKE more than one request.
+        or (ordering == ("-title",) and sliced
+            and (stop - start > 100 or query.client_side))  # type: ignore[operator]
+    )
+    if refused:
         with pytest.raises(UnsupportedQueryError):
             ids_of(qs[start:stop])
         return
@@ -503,3 +517,98 @@ def test_random_slices_and_orders_match_brute_force(
     assert [keys[i] for i in got] == [keys[i] for i in want]
     if stop is None and start == 0:
         assert sorted(got) == sorted(want)
+
+
+# ----------------------------------------------------------------- negated LIKE
+
+
+def test_negated_like_is_the_rest_minus_the_positive(
+    client: Any, records: Any, counter: Any
+) -> None:
+    count = counter(client)
+    qs = Contacts.objects.using(client).exclude(lastname__contains="Bulk")
+    assert str(qs.query) == (
+        "SELECT id FROM Contacts WHERE lastname LIKE '%Bulk%' ORDER BY id LIMIT 100;"
+    )
+    assert len(count) == 0  # still lazy
+    assert ids_of(qs) == sorted(
+        (r["id"] for r in records if "bulk" not in r["lastname"].lower()), key=num
+    )
+    ids_part = [s for s in count.statements if s.startswith("SELECT id ")]
+    rest_part = count.statements[len(ids_part):]
+    # Each stream pages until an empty page: the excluded ids, then every record.
+    assert len(ids_part) == math.ceil(BULK / 100) + 1
+    assert all("WHERE lastname LIKE '%Bulk%' ORDER BY id LIMIT" in s for s in ids_part)
+    assert len(rest_part) == math.ceil(len(records) / 100) + 1
+    assert all(s.startswith("SELECT * FROM Contacts ORDER BY id LIMIT") for s in rest_part)
+
+
+def test_negated_like_is_false_on_an_empty_field(client: Any, records: Any) -> None:
+    got = ids_of(Contacts.objects.using(client).exclude(title__contains="t"))
+    assert got == sorted(
+        (r["id"] for r in records if "title" in r and "t" not in r["title"].lower()), key=num
+    )
+    without = {r["id"] for r in records if "title" not in r}
+    assert without and not without & set(got)
+    # With the rest of the group sent to the server.
+    q = Q(lastname__startswith="Bulk 0") & ~Q(firstname__like="%b")
+    assert ids_of(Contacts.objects.using(client).filter(q)) == expected(records, q)
+
+
+def test_negated_like_columns_are_fetched_but_not_shown(client: Any, records: Any) -> None:
+    qs = Contacts.objects.using(client).filter(lastname__startswith="Bulk 00").exclude(
+        title__contains="e"
+    )
+    want = [r for r in sorted(records, key=lambda r: num(r["id"]))
+            if r["lastname"].startswith("Bulk 00") and "title" in r
+            and "e" not in r["title"].lower()]
+    assert want
+    assert list(qs.values("lastname")) == [{"lastname": r["lastname"]} for r in want]
+    assert list(qs.values_list("lastname", flat=True)) == [r["lastname"] for r in want]
+    partial = list(qs.only("lastname"))
+    assert [p.id for p in partial] == [r["id"] for r in want]
+    assert all(p.title is None for p in partial)  # fetched for the check, not loaded
+    assert [p.title for p in qs.only("lastname", "title")] == [r["title"] for r in want]
+    assert [v["title"] for v in qs.values()] == [r["title"] for r in want]
+
+
+def test_negated_like_slices_count_exists_first_last_get(
+    client: Any, records: Any, counter: Any
+) -> None:
+    objects = Contacts.objects.using(client)
+    qs = objects.exclude(lastname__startswith="Bulk 1")
+    want = expected(records, ~Q(lastname__startswith="Bulk 1"))
+    assert ids_of(qs[3:140]) == want[3:140]
+    assert ids_of(qs[100:]) == want[100:]
+    assert ids_of(qs[10:20][5:]) == want[15:20]
+    assert qs[120].id == want[120]
+    with pytest.raises(IndexError):
+        qs[len(want)]
+    assert qs.count() == len(want) and qs[5:15].count() == 10
+    assert qs.exists() and not objects.exclude(lastname__like="%").exists()
+    assert qs.first().id == want[0] and qs.last().id == want[-1]
+    assert qs.get(lastname="O'Brien").lastname == "O'Brien"
+    with pytest.raises(Contacts.MultipleObjectsReturned):
+        qs.get(lastname="smith")
+    by_name = list(qs.order_by("lastname"))
+    names = [o.lastname for o in by_name]
+    assert sorted(o.id for o in by_name) == sorted(want)
+    assert [fold(n) for n in names] == sorted(fold(n) for n in names)
+    assert [o.id for o in qs.order_by("-lastname")] == [o.id for o in by_name][::-1]
+    assert [o.id for o in qs.order_by("lastname")[:5]] == [o.id for o in by_name][:5]
+    assert [o.id for o in qs.order_by("-id")[:5]] == want[::-1][:5]
+
+
+def test_count_of_a_negated_like_never_uses_count_star(counter: Any) -> None:
+    with Emulator(quirks=None) as crm:  # count(*) works here, and still is not used
+        client = vtorm.Client(crm.url, crm.username, crm.access_key)
+        for name in ("Ann", "Bob", "Abe"):
+            client.create("Contacts", {"lastname": name, "assigned_user_id": "19x1"})
+        count = counter(client)
+        assert Contacts.objects.using(client).exclude(lastname__startswith="a").count() == 1
+        assert count.statements == [
+            "SELECT id FROM Contacts WHERE lastname LIKE 'a%' ORDER BY id LIMIT 100;",
+            "SELECT id FROM Contacts WHERE lastname LIKE 'a%' ORDER BY id LIMIT 100, 100;",
+            "SELECT id, lastname FROM Contacts ORDER BY id LIMIT 100;",
+            "SELECT id, lastname FROM Contacts ORDER BY id LIMIT 100, 100;",
+        ]

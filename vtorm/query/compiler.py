@@ -9,6 +9,11 @@ string work.
 
 A resolved tree (:data:`Node`) is a leaf -- the SQL text of one comparison --
 or ``(connector, children)``. ``TRUE`` is the empty AND, ``FALSE`` the empty OR.
+
+The one negation the language lacks is NOT LIKE. A negated LIKE stays a leaf:
+the positive comparison's text behind :data:`NOT_LIKE`. The ANDed group holding
+it is answered with the server's own LIKE (see :class:`Group`): the rows of the
+rest of the group, minus the ids matching the rest AND the positive LIKE.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import datetime
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Union
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Union
 from urllib.parse import quote as url_quote
 
 from vtorm.errors import FieldError, UnsupportedQueryError, ValidationError
@@ -50,6 +55,9 @@ MAX_WHERE_CHARS: Final = 5000
 IN_CHUNK_CHARS: Final = 1500
 #: Conjunctions a filter may expand to before it is refused.
 MAX_CONJUNCTIONS: Final = 1000
+#: Marks a negated LIKE leaf: NUL can be in no value or pattern (they are
+#: refused), so no real comparison text starts with it.
+NOT_LIKE: Final = "\x00NOT "
 
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
 _TEXT_TYPES: Final = frozenset(
@@ -244,11 +252,6 @@ def leaf(model: type[Model], key: str, value: Any, negate: bool) -> Node:
     info, lookup = resolve_key(model, key)
     wire = info.wire
     if lookup in LIKE_FAMILY:
-        if negate:
-            raise UnsupportedQueryError(
-                f"{model.__name__}.{info.attr}: a negated {lookup!r} cannot be written "
-                "in the query language (it has no NOT LIKE); filter positively instead"
-            )
         if not isinstance(value, str):
             raise ValidationError(
                 f"{model.__name__}.{info.attr}: {lookup} needs a string, not {value!r}"
@@ -259,7 +262,9 @@ def leaf(model: type[Model], key: str, value: Any, negate: bool) -> Node:
             )
         if not value.isascii():
             _check_bmp(model, info, value)
-        return f"{wire} LIKE {quote(like_pattern(lookup, value))}"
+        text = f"{wire} LIKE {quote(like_pattern(lookup, value))}"
+        # No NOT LIKE to send: answered client-side per ANDed group (see Group).
+        return NOT_LIKE + text if negate else text
     if lookup == "in":
         return _in_leaf(model, info, value, negate)
     positive, negative = OPERATORS[lookup]
@@ -329,15 +334,47 @@ def to_dnf(node: Node) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(result))
 
 
+class Group(NamedTuple):
+    """One stream of requests: rows matching ``where`` ("" : every record).
+
+    A group with negated LIKE leaves is sent without them (``where`` is the rest
+    of the group) and answered client-side: rows whose id matches one of the
+    ``minus`` clauses (the rest AND one positive LIKE) are skipped, and so are
+    rows with an empty value in one of the ``required`` columns, since every
+    comparison, negated or not, is false on an empty field.
+    """
+
+    where: str
+    minus: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+
 def where_groups(node: Node) -> tuple[str, ...]:
     """WHERE clauses, one per request, whose results' union is ``node``.
 
     ``()`` means the filter matches nothing (no request needed); ``("",)``
-    means it matches everything (no WHERE).
+    means it matches everything (no WHERE). A filter with a negated LIKE needs
+    a client-side step and is refused here: use :func:`stream_groups`.
     """
+    groups = stream_groups(node)
+    if any(g.minus for g in groups):
+        raise UnsupportedQueryError(
+            "a negated LIKE cannot be written in the query language (it has no NOT "
+            "LIKE) and needs a client-side step"
+        )
+    return tuple(g.where for g in groups)
+
+
+def stream_groups(node: Node) -> tuple[Group, ...]:
+    """The request streams whose results' union is ``node``.
+
+    ``()`` means the filter matches nothing (no request needed); a group whose
+    ``where`` is ``""`` matches every record (no WHERE).
+    """
+    conjunctions: list[tuple[str, ...]]
     if isinstance(node, str):
-        return (node,)
-    if node[0] == AND and node[1] and all(isinstance(c, str) for c in node[1]):
+        conjunctions = [(node,)]
+    elif node[0] == AND and node[1] and all(isinstance(c, str) for c in node[1]):
         # A plain AND of comparisons, the usual case: already in normal form.
         conjunctions = [tuple(dict.fromkeys(c for c in node[1] if isinstance(c, str)))]
     else:
@@ -345,25 +382,50 @@ def where_groups(node: Node) -> tuple[str, ...]:
     if not conjunctions:
         return ()
     if conjunctions == [()]:
-        return ("",)
-    groups: list[str] = []
+        return (Group(""),)
+    groups: list[Group] = []
+    filtered: list[Group] = []
     current: list[str] = []
     size = 0
     for conj in conjunctions:
+        if any(term.startswith(NOT_LIKE) for term in conj):
+            # Its rows are filtered client-side: a stream of its own.
+            filtered.append(_minus_group(conj))
+            continue
         text = " AND ".join(conj)
-        cost = _where_len(text) + 4
-        if cost > MAX_WHERE_CHARS:
-            raise UnsupportedQueryError(
-                f"one ANDed group of the filter is too long for one request "
-                f"({cost} characters in the URL): {text[:120]}..."
-            )
+        cost = _checked_len(text)
         if current and (len(current) >= MAX_TERMS or size + cost > MAX_WHERE_CHARS):
-            groups.append(" OR ".join(current))
+            groups.append(Group(" OR ".join(current)))
             current, size = [], 0
         current.append(text)
         size += cost
-    groups.append(" OR ".join(current))
-    return tuple(groups)
+    if current:
+        groups.append(Group(" OR ".join(current)))
+    return (*groups, *filtered)
+
+
+def _minus_group(conj: tuple[str, ...]) -> Group:
+    rest = tuple(term for term in conj if not term.startswith(NOT_LIKE))
+    likes = tuple(dict.fromkeys(t[len(NOT_LIKE):] for t in conj if t.startswith(NOT_LIKE)))
+    where = " AND ".join(rest)
+    if where:
+        _checked_len(where)
+    minus = tuple(" AND ".join(dict.fromkeys((*rest, like))) for like in likes)
+    for text in minus:
+        _checked_len(text)
+    # The comparison text starts with the column's wire name.
+    required = tuple(dict.fromkeys(like.partition(" ")[0] for like in likes))
+    return Group(where, minus, required)
+
+
+def _checked_len(text: str) -> int:
+    cost = _where_len(text) + 4
+    if cost > MAX_WHERE_CHARS:
+        raise UnsupportedQueryError(
+            f"one ANDed group of the filter is too long for one request "
+            f"({cost} characters in the URL): {text[:120]}..."
+        )
+    return cost
 
 
 def _where_len(text: str) -> int:

@@ -2,7 +2,8 @@
 
 Every lookup is one comparison the query language can say, and each has an
 exact complement, so a negation can always be pushed down to a leaf -- all but
-the LIKE family, whose complement (NOT LIKE) the language lacks.
+the LIKE family, whose complement (NOT LIKE) the language lacks: a negated LIKE
+is answered with a client-side step (see :mod:`vtorm.query.compiler`).
 
 The server compares strings case-insensitively, so the ``i``-variants are
 aliases of the plain lookups.

@@ -7,6 +7,12 @@ The order is unique whenever more than one request is needed, so a record
 seen twice (across a page boundary, or in two streams of a split filter) is
 adjacent to itself and dropped by comparing with the previous row only:
 memory stays at one page per stream.
+
+A stream with a negated LIKE (see :class:`vtorm.query.compiler.Group`) first
+reads the ids to skip, id-only pages until an empty one, and keeps them in a
+set: its memory grows with the number of excluded records. It then reads its
+rows from the start (the server's offsets count skipped rows too) and the slice
+is taken client-side.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any, Protocol
 
-from vtorm.query.compiler import PAGE
+from vtorm.query.compiler import PAGE, Group
 from vtorm.query.query import Query
 
 Row = dict[str, Any]
@@ -75,21 +81,66 @@ def _stream(client: QueryClient, query: Query, where: str, offset: int,
             yield row
 
 
+def _filtered(client: QueryClient, query: Query, group: Group) -> Iterator[Row]:
+    """Rows of ``group.where`` minus its excluded ids and its empty required fields."""
+    excluded: set[Any] = set()
+    ids = query.id_query()
+    for where in group.minus:
+        excluded.update(row.get("id") for row in _stream(client, ids, where, 0, None))
+    required = group.required
+    for row in _stream(client, query, group.where, 0, None):
+        if row.get("id") in excluded:
+            continue
+        # Every comparison, negated or not, is false on an empty field.
+        if any(row.get(wire) is None or row.get(wire) == "" for wire in required):
+            continue
+        yield row
+
+
+def _group_rows(client: QueryClient, query: Query, group: Group,
+                wanted: int | None) -> Iterator[Row]:
+    """Rows of one stream from its start; ``wanted`` rows at most (None: all)."""
+    if not group.minus:
+        return _stream(client, query, group.where, 0, wanted)
+    return islice(_filtered(client, query, group), wanted)
+
+
+def _strip(rows: Iterator[Row], extra: tuple[str, ...]) -> Iterator[Row]:
+    # Columns fetched only for the empty-field check are not the user's.
+    for row in rows:
+        for wire in extra:
+            row.pop(wire, None)
+        yield row
+
+
 def rows(client: QueryClient, query: Query) -> Iterator[Row]:
     """Every row the query selects, in its order, within its slice."""
-    groups = query.groups
+    streams = query.streams
     low, high = query.low, query.high
-    if not groups or (high is not None and high <= low):
+    if not streams or (high is not None and high <= low):
         return iter(())
     plan = query.plan
-    if len(groups) == 1 and not plan.reverse:
+    extra = query.extra_columns
+    found = _rows(client, query, streams, plan.reverse, plan.server[0][1])
+    return _strip(found, extra) if extra else found
+
+
+def _rows(client: QueryClient, query: Query, streams: tuple[Group, ...], reverse: bool,
+          descending: bool) -> Iterator[Row]:
+    low, high = query.low, query.high
+    if len(streams) == 1 and not reverse:
+        group = streams[0]
+        if group.minus:
+            return islice(_filtered(client, query, group), low, high)
         wanted = None if high is None else high - low
-        return _stream(client, query, groups[0], low, wanted)
-    if plan.reverse:
-        everything = list(_stream(client, query, groups[0], 0, None))
+        return _stream(client, query, group.where, low, wanted)
+    if reverse:
+        everything = list(_group_rows(client, query, streams[0], None))
         everything.reverse()
         return islice(iter(everything), low, high)
-    descending = plan.server[0][1]
-    streams = [_stream(client, query, where, 0, high) for where in groups]
-    merged = heapq.merge(*streams, key=id_number, reverse=descending)
+    merged = heapq.merge(
+        *(_group_rows(client, query, group, high) for group in streams),
+        key=id_number,
+        reverse=descending,
+    )
     return islice(_dedupe(merged), low, high)

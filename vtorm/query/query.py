@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vtorm.errors import UnsupportedQueryError
-from vtorm.query.compiler import PAGE, TRUE, Node, where_groups
+from vtorm.query.compiler import PAGE, TRUE, Group, Node, stream_groups
 from vtorm.query.ordering import BY_ID, Ordering, OrderPlan, order_sql, plan_order
 
 if TYPE_CHECKING:
@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 class Query:
     """The compiled form of a QuerySet; ``str(query)`` is the first statement sent.
 
-    ``groups`` are the WHERE clauses of the requests whose union is the result
-    (several when the filter is too large for one URL); ``plan`` says how they
-    are ordered and paged; ``low``/``high`` are the slice bounds.
+    ``streams`` are the request streams whose union is the result (several when
+    the filter is too large for one URL or holds a negated LIKE); ``groups``
+    their WHERE clauses; ``plan`` says how they are ordered and paged;
+    ``low``/``high`` are the slice bounds.
     """
 
-    __slots__ = ("_groups", "_order", "_plan", "_select", "columns", "high", "low",
-                 "model", "module", "ordering", "where")
+    __slots__ = ("_extra", "_groups", "_order", "_plan", "_select", "_streams", "columns",
+                 "high", "low", "model", "module", "ordering", "where")
 
     def __init__(
         self,
@@ -40,17 +41,39 @@ class Query:
         self.high = high
         self.columns = columns
         self._select = ", ".join(columns) if columns else "*"
+        self._streams: tuple[Group, ...] | None = None
         self._groups: tuple[str, ...] | None = None
+        self._extra: tuple[str, ...] = ()
         self._plan: OrderPlan | None = None
         self._order = ""
+
+    @property
+    def streams(self) -> tuple[Group, ...]:
+        """The request streams; ``()`` when nothing can match."""
+        streams = self._streams
+        if streams is None:
+            streams = self._streams = stream_groups(self.where)
+        return streams
 
     @property
     def groups(self) -> tuple[str, ...]:
         """WHERE clauses, one per request stream; ``()`` when nothing can match."""
         groups = self._groups
         if groups is None:
-            groups = self._groups = where_groups(self.where)
+            groups = self._groups = tuple(g.where for g in self.streams)
         return groups
+
+    @property
+    def client_side(self) -> bool:
+        """Whether a stream skips rows client-side (a negated LIKE), so that the
+        server's offsets and ``count(*)`` do not count the result."""
+        return any(g.minus for g in self.streams)
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        """Columns fetched only for the client-side step, removed from the rows."""
+        self.plan  # noqa: B018 (computes them with the SELECT list)
+        return self._extra
 
     @property
     def plan(self) -> OrderPlan:
@@ -63,17 +86,45 @@ class Query:
 
     def _make_plan(self) -> OrderPlan:
         groups = self.groups
+        client_side = self.client_side
+        self._select_columns(client_side)
         window = None if self.high is None else self.high - self.low
         if len(groups) > 1:
             window = None  # every stream is read from its start and merged
-        plan = plan_order(self.ordering, window, self.model.__name__)
-        if len(groups) > 1 and plan.server[0][0] != "id":
+        elif client_side and window is not None:
+            # Skipped rows make the server's pages unrelated to the slice: any
+            # slice may need several requests, so the order must be unique.
+            window = max(window, PAGE + 1)
+        try:
+            plan = plan_order(self.ordering, window, self.model.__name__)
+        except UnsupportedQueryError as exc:
+            if not client_side:
+                raise
             raise UnsupportedQueryError(
-                f"{self.model.__name__}: the filter needs {len(groups)} requests "
-                "(it is too large for one URL), and their rows can only be merged in id "
-                "order; drop order_by() or simplify the filter"
+                f"{exc} (a negated LIKE is answered by skipping rows client-side, so "
+                "even a short slice may need several requests)"
+            ) from None
+        if len(groups) > 1 and plan.server[0][0] != "id":
+            why = (
+                "it holds a negated LIKE, answered by a stream of its own"
+                if client_side
+                else "it is too large for one URL"
+            )
+            raise UnsupportedQueryError(
+                f"{self.model.__name__}: the filter needs {len(groups)} request streams "
+                f"({why}), and their rows can only be merged in id order; drop "
+                "order_by() or simplify the filter"
             )
         return plan
+
+    def _select_columns(self, client_side: bool) -> None:
+        columns = self.columns
+        self._extra = ()
+        if client_side and columns:
+            # The empty-field rule is checked on the rows: fetch those columns.
+            wanted = {c for g in self.streams for c in g.required}
+            self._extra = tuple(sorted(wanted.difference(columns)))
+        self._select = ", ".join((*columns, *self._extra)) if columns else "*"
 
     def statement(self, where: str, offset: int, limit: int) -> str:
         """One page's statement: ``limit`` rows from ``offset`` in the plan's order."""
@@ -94,15 +145,25 @@ class Query:
     def first_request(self) -> tuple[int, int]:
         """(offset, limit) of the first request of the first stream."""
         high = self.high
+        if self.streams[0].minus:
+            return 0, PAGE  # rows are skipped client-side: read from the start, by pages
         if len(self.groups) > 1 or self.plan.reverse:
             return 0, (PAGE if high is None else min(PAGE, high))
         return self.low, (PAGE if high is None else min(PAGE, high - self.low))
 
+    def id_query(self) -> Query:
+        """The query of the id pages a client-side step skips (all of them, by id)."""
+        return Query(self.model, columns=("id",))
+
     def __str__(self) -> str:
-        groups = self.groups
-        if not groups or (self.high is not None and self.high <= self.low):
+        streams = self.streams
+        if not streams or (self.high is not None and self.high <= self.low):
             return ""  # nothing will be sent
-        return self.statement(groups[0], *self.first_request())
+        first = streams[0]
+        if first.minus:
+            # The ids to skip are read first.
+            return self.id_query().statement(first.minus[0], 0, PAGE)
+        return self.statement(first.where, *self.first_request())
 
     def __repr__(self) -> str:
         return f"<Query {self}>"
@@ -117,7 +178,9 @@ class Query:
         new.high = self.high
         new.columns = self.columns
         new._select = self._select
+        new._streams = self._streams
         new._groups = self._groups
+        new._extra = ()
         new._plan = None
         new._order = ""
         return new
@@ -126,6 +189,7 @@ class Query:
         """A copy with another filter."""
         new = self._copy()
         new.where = where
+        new._streams = None
         new._groups = None
         return new
 
@@ -157,7 +221,10 @@ class Query:
         else:
             new.columns = self.columns
             new._select = self._select
-        new._groups = self._groups if "where" not in changes else None
+        kept = "where" not in changes
+        new._streams = self._streams if kept else None
+        new._groups = self._groups if kept else None
+        new._extra = ()
         new._plan = None
         new._order = ""
         return new

@@ -93,7 +93,9 @@ class QuerySet(Generic[M]):
 
         Like every comparison on the server, a negated one is false on an empty
         field: ``exclude(title="CTO")`` returns the records whose title is set
-        and is not "CTO".
+        and is not "CTO". A negated ``like``/``contains``/``startswith``/
+        ``endswith`` (the language has no NOT LIKE) is answered client-side: the
+        ids matching the positive LIKE are read first and skipped.
         """
         return self._add(args, kwargs, negate=True)
 
@@ -241,13 +243,18 @@ class QuerySet(Generic[M]):
         return self.exists()
 
     def count(self) -> int:
-        """How many records match (``count(*)``, or by paging ids where it is broken)."""
+        """How many records match (``count(*)``, or by paging ids where it is broken).
+
+        A filter with a negated LIKE is answered client-side, so ``count(*)``
+        cannot count it: its ids are paged.
+        """
         query = self._query.clone(columns=("id",), ordering=())
         if not query.groups or (query.high is not None and query.high <= query.low):
             return 0
         client = self._get_client()
         sliced = query.low or query.high is not None
-        if len(query.groups) == 1 and not sliced and not _count_broken(client):
+        if (len(query.groups) == 1 and not sliced and not query.client_side
+                and not _count_broken(client)):
             answer = client.query(query.count_statement())
             if answer:
                 return int(answer[0]["count"])

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import settings
+from recording import Sent, make_client
 
+import vtorm
+from vtorm import connection
 from vtorm.testing import Emulator
 
 # The machines that run the suite are shared and noisy: a property is judged by
@@ -17,3 +22,18 @@ settings.load_profile("vtorm")
 def crm(vtiger_emulator: Emulator) -> Emulator:
     """A fresh embedded CRM, under the short name the tests use."""
     return vtiger_emulator
+
+
+@pytest.fixture
+def client(crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
+    """A logged-in client of ``crm``, also the default client for the test."""
+    c = make_client(crm)
+    monkeypatch.setattr(connection, "_default", c)  # restored after the test
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def sent(client: vtorm.Client) -> Sent:
+    """The requests ``client`` sends during the test."""
+    return Sent(client)

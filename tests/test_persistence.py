@@ -22,25 +22,12 @@ from crm_models import Accounts, Contacts, Potentials
 from recording import Sent, make_client
 
 import vtorm
-from vtorm import connection, field, persistence
+from vtorm import field, persistence
 from vtorm.testing import Emulator
 from vtorm.testing.schema import DEFAULT_SCHEMA_DIR
 
 RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 UTC = datetime.timezone.utc
-
-
-@pytest.fixture
-def client(crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
-    c = make_client(crm)
-    monkeypatch.setattr(connection, "_default", c)  # the default client, restored after
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def sent(client: vtorm.Client) -> Sent:
-    return Sent(client)
 
 
 def new_contact(lastname: str = "Smith", **fields: Any) -> Contacts:

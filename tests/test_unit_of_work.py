@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,22 +10,8 @@ from crm_models import Accounts, Contacts
 from recording import Sent, make_client
 
 import vtorm
-from vtorm import connection
 from vtorm.testing import Emulator
 from vtorm.unit_of_work import active
-
-
-@pytest.fixture
-def client(crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
-    c = make_client(crm)
-    monkeypatch.setattr(connection, "_default", c)  # the default client, restored after
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def sent(client: vtorm.Client) -> Sent:
-    return Sent(client)
 
 
 def server_calls(crm: Emulator, operation: str) -> int:

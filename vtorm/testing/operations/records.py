@@ -290,21 +290,21 @@ def _target(ctx: Context, element: Any) -> tuple[ModuleSchema, int]:
 @operation("update", method="POST")
 def update(ctx: Context, params: Mapping[str, str]) -> Any:
     """Replace a record: every mandatory field must be sent; fields not sent keep their values."""
-    element = _element(params)
-    schema, crmid = _target(ctx, element)
-    _check_mandatory(schema, element, partial=False)
-    values = _coerce_all(ctx, schema, element, mode="update")
-    ctx.crm.store.update(schema.name, crmid, values, _user_id(ctx))
-    return _retrieved(ctx, schema.name, crmid)
+    return _write(ctx, params, mode="update")
 
 
 @operation("revise", method="POST")
 def revise(ctx: Context, params: Mapping[str, str]) -> Any:
     """Change only the fields sent; ``""`` or null clears a reference."""
+    return _write(ctx, params, mode="revise")
+
+
+def _write(ctx: Context, params: Mapping[str, str], *, mode: str) -> Any:
+    # update and revise differ only in the mandatory check and in how values coerce.
     element = _element(params)
     schema, crmid = _target(ctx, element)
-    _check_mandatory(schema, element, partial=True)
-    values = _coerce_all(ctx, schema, element, mode="revise")
+    _check_mandatory(schema, element, partial=mode == "revise")
+    values = _coerce_all(ctx, schema, element, mode=mode)
     ctx.crm.store.update(schema.name, crmid, values, _user_id(ctx))
     return _retrieved(ctx, schema.name, crmid)
 

@@ -55,11 +55,6 @@ revise-change-owner-group, revise-clear-reference-empty-string,
 revise-clear-reference-null, revise-date-clear, revise-id-wrong-module-field,
 revise-set-reference, revise-set-reference-again.
 
-The emulator answers differently (known gaps): create-Quotes-lineitems-with-dummy-id,
-create-error-Quotes-lineitems-no-id (8.4 refuses any LineItems on create with
-INVALID_ID_ATTRIBUTE; the emulator creates the Quote), query-helpdesk-all
-(``SELECT *`` rows of HelpDesk lack ``update_log``).
-
 Operations the emulator does not provide (the recorded answers are stock
 errors the client never relies on): changePassword-wrong-old,
 deleteUser-bad-newowner, mobile.*, wsapp_register*.

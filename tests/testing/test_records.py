@@ -666,3 +666,19 @@ def test_inventory_create_with_line_items_fails_on_8_4(wire: Wire, fixture: str)
     body = wire.post("create", elementType="Quotes", element=text)
     assert_recorded_error(body, fixture)
     assert wire.get("query", query="SELECT id FROM Quotes;")["result"] == []
+
+
+def test_helpdesk_rows_carry_the_recorded_columns(wire: Wire) -> None:
+    """``SELECT *`` and retrieve of a ticket answer ``update_log`` (null) where 8.4 does."""
+    element = _recorded_element("create-success-HelpDesk")
+    for key in ("parent_id", "contact_id", "product_id"):
+        element.pop(key)
+    ticket = wire.create("HelpDesk", **element)
+    rows = wire.get("query", query="SELECT * FROM HelpDesk;")["result"]
+    expected_row = recorded("query-helpdesk-all.json")["result"][0]
+    assert list(rows[0]) == list(expected_row)
+    assert rows[0]["update_log"] is expected_row["update_log"] is None
+    retrieved = wire.get("retrieve", id=ticket["id"])["result"]
+    expected = recorded("retrieve-success-HelpDesk.json")["result"]
+    assert list(retrieved) == list(expected)
+    assert retrieved["update_log"] is expected["update_log"] is None

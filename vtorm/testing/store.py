@@ -50,6 +50,11 @@ _EMPTY_REFERENCES = frozenset(
     }
 )
 
+# Columns answered by retrieve and ``SELECT *`` though describe omits them,
+# always null here: (module, the field they precede) -> column. HelpDesk's
+# ticket history is written by the web UI only.
+_UNSTORED_BEFORE: dict[tuple[str, str], str] = {("HelpDesk", "hours"): "update_log"}
+
 # Users' password and access-key fields: described, never answered.
 _SECRET_FIELDS = frozenset({"user_password", "confirm_password", "accesskey"})
 _PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
@@ -83,7 +88,8 @@ class _Layout:
 
     table: str
     columns: tuple[str, ...]
-    # (column, kind) in describe order; kind: "text", "null" or "date".
+    # (column, kind) in describe order; kind: "text", "null", "raw", "empty",
+    # "date", "id" or "unset" (answered, never stored: always null).
     render: tuple[tuple[str, str], ...]
     label_fields: tuple[str, ...]
     prefix: str
@@ -136,6 +142,8 @@ def _layout(schema: ModuleSchema) -> _Layout:
             kind = "raw"
         if (schema.name, name) in _EMPTY_REFERENCES:
             kind = "empty"
+        if (schema.name, name) in _UNSTORED_BEFORE:
+            render.append((_UNSTORED_BEFORE[schema.name, name], "unset"))
         render.append((name, kind))
     cols = ", ".join(_quote(n) for n in ("crmid", *names))
     marks = ", ".join("?" for _ in ("crmid", *names))
@@ -637,7 +645,10 @@ class Store:
                 kind = "text" if retrieve else "null"
             if kind == "date":
                 kind = "text" if retrieve else "raw"
-            if positions is None:
+            if kind == "unset":
+                # Not a stored column: always null.
+                column, kind = "None", "raw"
+            elif positions is None:
                 column = f"row[{name!r}]"
             elif name in positions:
                 column = f"row[{positions.index(name)}]"
@@ -718,13 +729,6 @@ class Store:
             return
         if not layout.entity:
             return
-        if module == "HelpDesk" and "update_log" not in out:
-            # The ticket history column, answered by retrieve though describe omits it.
-            position = list(out).index("hours") if "hours" in out else len(out)
-            items = list(out.items())
-            items.insert(position, ("update_log", None))
-            out.clear()
-            out.update(items)
         out["label"] = self.label(module, row)
         fields = self.schemas[module].fields
         if "currency1" in fields and "unit_price" in fields:

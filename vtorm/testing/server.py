@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 from vtorm.testing.faults import Fault, FaultPlan
 from vtorm.testing.operations import load
 from vtorm.testing.operations.base import (
+    NO_RESULT,
     Context,
     Fatal,
     PlainText,
@@ -82,7 +83,12 @@ def encode(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+_SUCCESS_ONLY = b'{"success":true}'
+
+
 def _success(result: Any) -> bytes:
+    if result is NO_RESULT:
+        return _SUCCESS_ONLY
     text = result.text if isinstance(result, RawJson) else encode(result)
     return ('{"success":true,"result":' + text + "}").encode("utf-8")
 

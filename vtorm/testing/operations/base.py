@@ -1,7 +1,8 @@
 """The building blocks every emulated web-service operation uses.
 
 An operation is a function ``handler(ctx, params) -> result`` registered with
-:func:`operation`. It answers by returning the envelope's ``result`` or by
+:func:`operation`. It answers by returning the envelope's ``result`` (or
+:data:`NO_RESULT` for an envelope without one) or by
 raising :class:`WsError` (the ``{"success": false}`` envelope), :class:`Fatal`
 (what a PHP fatal error gives: HTTP 500 with an empty body) or
 :class:`PlainText` (HTTP 200, ``text/html``, the exception's text as body).
@@ -20,6 +21,7 @@ __all__ = [
     "DENIED",
     "DENIED_FOR_ID",
     "ID_INCORRECT",
+    "NO_RESULT",
     "OPERATIONS",
     "UNKNOWN_ERROR",
     "Context",
@@ -119,6 +121,20 @@ def invalid_id() -> WsError:
 def internal_error() -> WsError:
     """``INTERNAL_SERVER_ERROR``, what an uncaught exception in an operation gives."""
     return WsError("INTERNAL_SERVER_ERROR", UNKNOWN_ERROR)
+
+
+class _NoResult:
+    """The type of :data:`NO_RESULT`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_RESULT"
+
+
+# What a handler returns for an envelope with no ``result`` key at all
+# (``{"success":true}``): some operations answer so, which ``None`` (``null``) is not.
+NO_RESULT = _NoResult()
 
 
 class RawJson:

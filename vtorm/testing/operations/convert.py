@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vtorm.testing.operations import records
-from vtorm.testing.operations.base import Context, WsError, operation
+from vtorm.testing.operations.base import NO_RESULT, Context, WsError, operation
 from vtorm.testing.store import Store
 from vtorm.testing.values import parse_element
 
@@ -102,7 +102,7 @@ def convertlead(ctx: Context, params: Mapping[str, str]) -> Any:
     entities = element.get("entities")
     if not isinstance(entities, dict) or not entities:
         # The stock server answers {"success":true} with no result at all.
-        return None
+        return NO_RESULT
     owner = element.get("assignedTo") or source.get("assigned_user_id")
     if not owner and ctx.user is not None:
         owner = ctx.user.wsid

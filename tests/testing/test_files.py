@@ -119,3 +119,12 @@ def test_retrieve_inventory_without_quirks(designed: Wire) -> None:
     assert body["result"] == {**plain, "LineItems": []}
     missing = designed.get("retrieve_inventory", id="11x999999")
     assert missing["error"]["code"] == "ACCESS_DENIED"
+
+
+def test_core_create_and_retrieve_keep_files_without_wrappers() -> None:
+    """The registry holds the core handlers themselves; they attach and name files."""
+    from vtorm.testing.operations import load, records
+
+    registry = load()
+    assert registry["create"].handler is records.create
+    assert registry["retrieve"].handler is records.retrieve

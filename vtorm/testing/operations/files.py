@@ -3,9 +3,10 @@
 An uploaded file becomes an attachment with its own number in the record
 sequence (the document ``15x194`` gets the attachment ``15x195``), kept in an
 ``attachments`` table; ``files_retrieve`` takes the attachment's id, not the
-document's. The core ``create`` and ``retrieve`` operations are wrapped here
-so that a Documents create sent as multipart/form-data keeps its file (form
-field ``filename``) and both answer ``imageattachmentids``.
+document's. The core ``create`` and ``retrieve`` operations call
+:func:`keep_upload` (a Documents create sent as multipart/form-data keeps its
+file, form field ``filename``) and :func:`with_attachment` (both answer
+``imageattachmentids``).
 """
 
 from __future__ import annotations
@@ -15,19 +16,15 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from vtorm.testing.operations import records
 from vtorm.testing.operations.base import (
-    OPERATIONS,
     Context,
-    Handler,
-    Operation,
     WsError,
     invalid_id,
     operation,
 )
 from vtorm.testing.store import Store
 
-__all__ = ["attach", "attachment_of", "files_retrieve"]
+__all__ = ["attach", "attachment_of", "files_retrieve", "keep_upload", "with_attachment"]
 
 NOT_FOUND = "Record you are trying to access is not found"
 
@@ -106,8 +103,8 @@ def files_retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
     ]
 
 
-def _with_attachment(store: Store, record: dict[str, Any]) -> dict[str, Any]:
-    """``imageattachmentids`` after ``id``, when the document has a file."""
+def with_attachment(store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with ``imageattachmentids`` after ``id``, when the record has a file."""
     _, _, number = str(record.get("id", "")).partition("x")
     if not number.isdigit():
         return record
@@ -122,14 +119,13 @@ def _with_attachment(store: Store, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _create(ctx: Context, params: Mapping[str, str]) -> Any:
-    result = records.create(ctx, params)
-    upload = ctx.files.get("filename")
-    if params.get("elementType") != "Documents" or upload is None or not isinstance(result, dict):
-        return result
-    store = ctx.crm.store
+def keep_upload(store: Store, crmid: int, upload: tuple[str, str, bytes]) -> None:
+    """Attach an uploaded file (name, content type, bytes) to the document ``crmid``.
+
+    The document's own file fields follow the upload, as on the real server;
+    a file name sent in the element wins over the upload's.
+    """
     name, kind, content = upload
-    _, crmid = store.parse_id(result["id"])
     attach(store, crmid, name, kind, content)
     with store.lock:
         store.conn.execute(
@@ -137,23 +133,3 @@ def _create(ctx: Context, params: Mapping[str, str]) -> Any:
             " filename = coalesce(filename, ?) WHERE crmid = ?",
             (kind, str(len(content)), name, crmid),
         )
-    row = store.fetch("Documents", crmid)
-    if row is None:
-        return result
-    return _with_attachment(store, store.render("Documents", row, retrieve=True))
-
-
-def _retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
-    result = records.retrieve(ctx, params)
-    if isinstance(result, dict) and "notes_title" in result:
-        return _with_attachment(ctx.crm.store, result)
-    return result
-
-
-def _wrap(name: str, handler: Handler) -> None:
-    found = OPERATIONS[name]
-    OPERATIONS[name] = Operation(found.name, found.method, found.session, handler)
-
-
-_wrap("create", _create)
-_wrap("retrieve", _retrieve)

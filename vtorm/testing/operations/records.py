@@ -20,6 +20,7 @@ from vtorm.testing.operations.base import (
     invalid_id,
     operation,
 )
+from vtorm.testing.operations.files import keep_upload, with_attachment
 from vtorm.testing.schema import FieldSchema, ModuleSchema
 from vtorm.testing.values import NUMERIC_TYPES, coerce, format_decimal, parse_element, zero
 
@@ -205,6 +206,11 @@ def create(ctx: Context, params: Mapping[str, str]) -> Any:
     values = _coerce_all(ctx, schema, element, mode="create")
     _fill_defaults(ctx, schema, values)
     crmid = store.insert(schema.name, values, _user_id(ctx))
+    upload = ctx.files.get("filename")
+    if schema.name == "Documents" and upload is not None:
+        # A multipart create keeps its file: an attachment the answer names.
+        keep_upload(store, crmid, upload)
+        return with_attachment(store, _retrieved(ctx, schema.name, crmid))
     return _retrieved(ctx, schema.name, crmid)
 
 
@@ -275,7 +281,10 @@ def retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
     ):
         # A task saved without an activity type cannot be resolved to a module.
         raise invalid_id()
-    return ctx.crm.store.render(module, row, retrieve=True)
+    record = ctx.crm.store.render(module, row, retrieve=True)
+    if module == "Documents":
+        return with_attachment(ctx.crm.store, record)
+    return record
 
 
 def _target(ctx: Context, element: Any) -> tuple[ModuleSchema, int]:

@@ -682,3 +682,17 @@ def test_helpdesk_rows_carry_the_recorded_columns(wire: Wire) -> None:
     expected = recorded("retrieve-success-HelpDesk.json")["result"]
     assert list(retrieved) == list(expected)
     assert retrieved["update_log"] is expected["update_log"] is None
+
+
+def test_inventory_create_with_line_items_without_quirks() -> None:
+    """Without the 8.4 quirks the Quote is created (line items are not kept)."""
+    with Emulator(quirks=None) as crm:
+        wire = Wire(crm)
+        assert wire.login()["success"]
+        account = wire.create("Accounts", accountname="A", assigned_user_id="19x1")
+        element = _recorded_element("create-error-Quotes-lineitems-no-id")
+        product = wire.create("Products", productname="P", assigned_user_id="19x1")
+        element.update(account_id=account["id"], contact_id="", productid=product["id"])
+        body = wire.post("create", elementType="Quotes", element=json.dumps(element))
+        assert body["success"], body
+        assert body["result"]["subject"] == element["subject"]

@@ -494,9 +494,10 @@ def test_random_slices_and_orders_match_brute_force(
     want = brute_order(selected, ordering)[start:stop]
     query = qs.query
     sliced = stop is not None and stop > start
+    empty_slice = stop is not None and stop <= start  # answered without a request
     refused = (
         # Several streams are merged in id order only.
-        (len(query.streams) > 1 and ordering not in ((), ("-id",)))
+        (len(query.streams) > 1 and ordering not in ((), ("-id",)) and not empty_slice)
         # A descending non-unique order beyond one request; skipped rows make
         # any slice of a negated LIKE more than one request.
         or (ordering == ("-title",) and sliced

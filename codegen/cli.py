@@ -131,22 +131,14 @@ def load_schema(args: argparse.Namespace, prog: str = PROG) -> Schema:
         )
     with live_client(credentials) as (client, emulated):
         raw = fetch_raw(client, modules)
-    if emulated:
-        info = SourceInfo(
-            description=EMULATOR_SOURCE,
-            user=raw.username,
-            vtiger_version=raw.vtiger_version,
-            api_version=raw.api_version,
-            command=_command(args, []),
-        )
-    else:
-        info = SourceInfo(
-            description=raw.url,
-            user=raw.username,
-            vtiger_version=raw.vtiger_version,
-            api_version=raw.api_version,
-            command=_command(args, ["--url", raw.url, "--username", raw.username]),
-        )
+    # The emulator's URL (a fresh port each run) means nothing once it has stopped.
+    info = SourceInfo(
+        description=EMULATOR_SOURCE if emulated else raw.url,
+        user=raw.username,
+        vtiger_version=raw.vtiger_version,
+        api_version=raw.api_version,
+        command=_command(args, [] if emulated else ["--url", raw.url, "--username", raw.username]),
+    )
     return from_raw(raw, info)
 
 

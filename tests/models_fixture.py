@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -97,3 +97,15 @@ class Widgets(Model):
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
     class_: str | None = field("class", "string", label="Class")
+
+
+# One Widgets row as the server answers a query: every field type in wire form.
+WIDGET_ROW: dict[str, Any] = {
+    "id": "80x3", "name": "Gear", "notes": "", "email": "a@b.example", "phone": "",
+    "website": None, "skype": "", "status": "Used", "widget_no": "WID3", "secret": "",
+    "attachment": "", "photo": "", "mystery": "", "quantity": "7", "ratio": "12.346",
+    "price": "1234.50000000", "active": "1", "due": "2026-12-24",
+    "stamp": "2026-11-29 02:01:11", "at": "23:59:59", "interests": "Sports |##| Books",
+    "keywords": "", "org_id": "81x5", "party_id": None, "elsewhere_id": "",
+    "assigned_user_id": "19x1", "createdtime": "2026-11-29 02:01:11", "class": "A",
+}  # fmt: skip

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 import pytest
-from models_fixture import Organizations, People, Widgets
+from models_fixture import WIDGET_ROW, Organizations, People, Widgets
 
 import vtorm
 from vtorm import FieldInfo, Manager, Model, ValidationError, field
@@ -21,15 +21,6 @@ from vtorm.model import ModelMeta, ModelState, model_for_module
 RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 UTC = datetime.timezone.utc
 
-WIDGET_ROW: dict[str, Any] = {
-    "id": "80x3", "name": "Gear", "notes": "", "email": "a@b.example", "phone": "",
-    "website": None, "skype": "", "status": "Used", "widget_no": "WID3", "secret": "",
-    "attachment": "", "photo": "", "mystery": "", "quantity": "7", "ratio": "12.346",
-    "price": "1234.50000000", "active": "1", "due": "2026-12-24",
-    "stamp": "2026-11-29 02:01:11", "at": "23:59:59", "interests": "Sports |##| Books",
-    "keywords": "", "org_id": "81x5", "party_id": None, "elsewhere_id": "",
-    "assigned_user_id": "19x1", "createdtime": "2026-11-29 02:01:11", "class": "A",
-}  # fmt: skip
 
 
 def loaded_widget(**changes: Any) -> Widgets:

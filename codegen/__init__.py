@@ -1,9 +1,9 @@
 """vtorm's model generator: a CRM's describe output -> Python source of typed model classes.
 
-The command line is ``vtorm codegen`` / ``vtorm dump-schema`` (``codegen.cli``,
-``codegen.dump``). As a library::
+The command line is ``vtorm codegen`` / ``vtorm dump-schema`` (``vtorm.codegen.cli``,
+``vtorm.codegen.dump``). As a library::
 
-    from codegen import from_dump, render
+    from vtorm.codegen import from_dump, render
     text = render(from_dump("schema/"), date=datetime.date.today())
 
 Modules: ``schema`` (parsing and checking describe output), ``source``
@@ -12,9 +12,9 @@ and ``render`` (the source text), ``drift`` (``--check``), ``output``
 (atomic writes).
 """
 
-from codegen.drift import compare_file
-from codegen.render import render
-from codegen.schema import Schema, SchemaError
-from codegen.source import from_dump
+from .drift import compare_file
+from .render import render
+from .schema import Schema, SchemaError
+from .source import from_dump
 
 __all__ = ["Schema", "SchemaError", "compare_file", "from_dump", "render"]

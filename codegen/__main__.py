@@ -1,7 +1,7 @@
-"""``python -m codegen``: the same as ``vtorm codegen``."""
+"""``python -m vtorm.codegen``: the same as ``vtorm codegen``."""
 
 import sys
 
-from codegen.cli import main
+from .cli import main
 
 sys.exit(main())

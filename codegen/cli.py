@@ -19,11 +19,13 @@ from pathlib import Path
 
 import attrs
 
-from codegen.drift import compare_file
-from codegen.output import write_atomic
-from codegen.render import render
-from codegen.schema import Schema, SchemaError, SourceInfo
-from codegen.source import (
+from vtorm.errors import VtormError
+
+from .drift import compare_file
+from .output import write_atomic
+from .render import render
+from .schema import Schema, SchemaError, SourceInfo
+from .source import (
     EMULATOR_SOURCE,
     credentials_from,
     fetch_raw,
@@ -31,7 +33,6 @@ from codegen.source import (
     from_raw,
     live_client,
 )
-from vtorm.errors import VtormError
 
 __all__ = ["add_arguments", "add_crm_arguments", "load_schema", "main", "run"]
 
@@ -169,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m codegen``: the same as ``vtorm codegen``."""
     import logging
 
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m vtorm.codegen", description=__doc__)
     add_arguments(parser)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return run(parser.parse_args(argv))

@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
-from codegen.naming import plan_modules
-from codegen.schema import Schema, SchemaError
+from .naming import plan_modules
+from .schema import Schema, SchemaError
 
 __all__ = ["FieldSummary", "ModuleSummary", "compare_file", "diff", "read_models", "summarize"]
 

@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from codegen.cli import add_crm_arguments
-from codegen.output import write_atomic
-from codegen.schema import SchemaError, parse_describe, parse_listtypes, unwrap_envelope
-from codegen.source import (
+from vtorm.errors import VtormError
+
+from .cli import add_crm_arguments
+from .output import write_atomic
+from .schema import SchemaError, parse_describe, parse_listtypes, unwrap_envelope
+from .source import (
     DUMP_INFO,
     EMULATOR_SOURCE,
     RawDump,
@@ -27,7 +29,6 @@ from codegen.source import (
     fetch_raw,
     live_client,
 )
-from vtorm.errors import VtormError
 
 __all__ = ["add_arguments", "dump", "run"]
 

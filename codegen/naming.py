@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from codegen.schema import FieldSpec, ModuleSpec
+from .schema import FieldSpec, ModuleSpec
 
 __all__ = [
     "MODEL_ATTRIBUTES",

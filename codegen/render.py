@@ -10,9 +10,9 @@ import datetime
 import logging
 from collections.abc import Sequence
 
-from codegen.layout import Arg, assignment, field_statement, py_string, subscript_assignment
-from codegen.naming import FieldPlan, ModulePlan, plan_modules
-from codegen.schema import Schema, SchemaError, SourceInfo
+from .layout import Arg, assignment, field_statement, py_string, subscript_assignment
+from .naming import FieldPlan, ModulePlan, plan_modules
+from .schema import Schema, SchemaError, SourceInfo
 
 __all__ = ["OWNER_MODULES", "TYPE_ANNOTATIONS", "annotation_base", "render"]
 

@@ -16,7 +16,10 @@ from typing import Any
 
 import attrs
 
-from codegen.schema import (
+from vtorm.client import Client
+from vtorm.errors import VtormError
+
+from .schema import (
     Schema,
     SchemaError,
     SourceInfo,
@@ -24,8 +27,6 @@ from codegen.schema import (
     parse_listtypes,
     sorted_modules,
 )
-from vtorm.client import Client
-from vtorm.errors import VtormError
 
 __all__ = [
     "DUMP_INFO",

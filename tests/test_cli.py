@@ -23,7 +23,7 @@ def test_help_lists_every_sub_command(capsys: pytest.CaptureFixture[str]) -> Non
 def test_a_sub_command_imports_only_its_own_module() -> None:
     code = (
         "import sys; from vtorm import cli; cli.build_parser('serve'); "
-        "print('codegen.cli' in sys.modules, 'vtorm.testing.serve' in sys.modules)"
+        "print('vtorm.codegen.cli' in sys.modules, 'vtorm.testing.serve' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]

@@ -1,5 +1,7 @@
 """vtorm: a typed, declarative object mapper for the Vtiger CRM web-service API."""
 
+import os as _os
+
 from vtorm.client import Client, LoginResult, SyncResult
 from vtorm.connection import connect, get_client
 from vtorm.errors import (
@@ -29,7 +31,7 @@ from vtorm.persistence import BulkResult
 from vtorm.query import Manager, Q, QuerySet
 from vtorm.unit_of_work import UnitOfWork
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AccessDeniedError",
@@ -66,3 +68,11 @@ __all__ = [
     "field",
     "get_client",
 ]
+
+# Installed, the generator is the subpackage vtorm/codegen. In a source checkout
+# its folder is codegen/ beside this one: let ``vtorm.codegen`` find it there too.
+_checkout = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+if not _os.path.isdir(_os.path.join(__path__[0], "codegen")) and _os.path.isfile(
+    _os.path.join(_checkout, "codegen", "__init__.py")
+):
+    __path__.append(_checkout)

@@ -17,8 +17,14 @@ from collections.abc import Sequence
 # sub-command is chosen, so `vtorm serve` never pays for the code generator.
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("vtorm.testing.serve", "run the embedded CRM emulator in the foreground"),
-    "codegen": ("codegen.cli", "generate typed model classes from a CRM or a schema dump"),
-    "dump-schema": ("codegen.dump", "save listtypes and every module's describe to a directory"),
+    "codegen": (
+        "vtorm.codegen.cli",
+        "generate typed model classes from a CRM or a schema dump",
+    ),
+    "dump-schema": (
+        "vtorm.codegen.dump",
+        "save listtypes and every module's describe to a directory",
+    ),
 }
 
 
@@ -31,6 +37,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vtorm", description="Typed models, queries and an embedded CRM for Vtiger."
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}"
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
@@ -39,6 +48,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             importlib.import_module(module_name).add_arguments(sub)
         sub.set_defaults(_module=module_name)
     return parser
+
+
+def _version() -> str:
+    from vtorm import __version__
+
+    return __version__
 
 
 def _chosen(argv: Sequence[str]) -> str | None:

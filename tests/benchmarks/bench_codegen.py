@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen.render import render
-from codegen.schema import SourceInfo
-from codegen.source import fetch_raw, from_dump, from_raw
+from vtorm.codegen.render import render
+from vtorm.codegen.schema import SourceInfo
+from vtorm.codegen.source import fetch_raw, from_dump, from_raw
+
 from vtorm.client import Client
 from vtorm.testing import Emulator
 

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 from codegen_fixtures import STOCK, Runner, describe, fld, write_dump
-
-from codegen.output import write_atomic
-from codegen.schema import SchemaError, parse_describe
+from vtorm.codegen.output import write_atomic
+from vtorm.codegen.schema import SchemaError, parse_describe
 
 GOOD = describe("Things", [fld("name", mandatory=True), fld("kind", "picklist")])
 

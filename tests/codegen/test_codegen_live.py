@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from codegen_fixtures import ROOT, STOCK, Runner, stock_modules
+from vtorm.codegen.drift import read_models, summarize
+from vtorm.codegen.source import from_dump
 
-from codegen.drift import read_models, summarize
-from codegen.source import from_dump
 from vtorm.client import Client
 from vtorm.testing import Emulator
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from codegen_fixtures import HOSTILE_PICKLIST
-
-from codegen.drift import read_models
-from codegen.naming import make_identifier
-from codegen.render import render
-from codegen.source import from_dump
+from vtorm.codegen.drift import read_models
+from vtorm.codegen.naming import make_identifier
+from vtorm.codegen.render import render
+from vtorm.codegen.source import from_dump
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,8 @@ from codegen_fixtures import (
     ruff,
     write_dump,
 )
-
-from codegen.render import render
-from codegen.source import from_dump
+from vtorm.codegen.render import render
+from vtorm.codegen.source import from_dump
 
 DATE = datetime.date(2026, 11, 29)
 

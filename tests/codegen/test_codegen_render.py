@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from codegen_fixtures import CUSTOM_CONTACTS, STOCK, stock_modules
-
-from codegen.cli import generation_date
-from codegen.drift import ModuleSummary, read_models, summarize
-from codegen.render import render
-from codegen.schema import Schema, SourceInfo, parse_describe
-from codegen.source import from_dump
+from vtorm.codegen.cli import generation_date
+from vtorm.codegen.drift import ModuleSummary, read_models, summarize
+from vtorm.codegen.render import render
+from vtorm.codegen.schema import Schema, SourceInfo, parse_describe
+from vtorm.codegen.source import from_dump
 
 DATE = datetime.date(2026, 11, 29)
 

@@ -12,11 +12,11 @@ from typing import Any
 import attrs
 import pytest
 from codegen_fixtures import ROOT
+from vtorm.codegen.naming import MODEL_ATTRIBUTES
+from vtorm.codegen.render import render
+from vtorm.codegen.source import from_dump
 
 import vtorm.model
-from codegen.naming import MODEL_ATTRIBUTES
-from codegen.render import render
-from codegen.source import from_dump
 from vtorm.client import Client
 from vtorm.model import Model
 from vtorm.testing import Emulator

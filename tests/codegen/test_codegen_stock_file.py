@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from codegen.cli import add_arguments, load_schema
-from codegen.render import render
+from vtorm.codegen.cli import add_arguments, load_schema
+from vtorm.codegen.render import render
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "tests" / "crm_models.py"

@@ -26,6 +26,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.features import Features
 from vtorm.model import FieldInfo, Model, field
 from vtorm.persistence import BulkResult
 from vtorm.query import Manager, Q, QuerySet
@@ -40,6 +41,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "DuplicateError",
+    "Features",
     "FieldError",
     "FieldInfo",
     "FlushError",

@@ -37,6 +37,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.features import Features
 from vtorm.transport import (
     Backoff,
     OperationSpec,
@@ -221,7 +222,8 @@ class Client:
     ``max_retries`` bounds the retries of a request that failed below the
     protocol; ``backoff`` and ``backoff_cap`` shape the jittered exponential
     wait between them (seconds). ``session`` is a ``requests.Session`` to use
-    instead of the client's own.
+    instead of the client's own. ``features`` states what the server can do
+    (:class:`~vtorm.features.Features`); unknown capabilities are found out.
 
     The first call logs in (``getchallenge`` then ``login``). Calls may come
     from several threads at once: they share one session and one login.
@@ -239,6 +241,7 @@ class Client:
         session: requests.Session | None = None,
         backoff: float = 0.2,
         backoff_cap: float = 2.0,
+        features: Features | None = None,
     ) -> None:
         if not url:
             raise ValueError("Client: url is empty")
@@ -270,6 +273,8 @@ class Client:
         self._user_id: str | None = None
         self._describe_lock = threading.Lock()
         self._describe_cache: dict[str, dict[str, Any]] = {}
+        #: What this client's server can do, learned as it answers (see vtorm.features).
+        self.features = features if features is not None else Features()
         install_log_redaction()
 
     @staticmethod

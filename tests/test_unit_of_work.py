@@ -10,8 +10,8 @@ from crm_models import Accounts, Contacts
 from recording import Sent, make_client
 
 import vtorm
+from vtorm.context import active_unit_of_work
 from vtorm.testing import Emulator
-from vtorm.unit_of_work import active
 
 
 def server_calls(crm: Emulator, operation: str) -> int:
@@ -34,14 +34,14 @@ def test_one_record_is_one_object(client: vtorm.Client, sent: Sent) -> None:
     wsid = contact_row(client, "Smith")["id"]
     sent.clear()
     with vtorm.UnitOfWork(client) as uow:
-        assert active() is uow
+        assert active_unit_of_work() is uow
         first = uow.get(Contacts, wsid)
         assert uow.get(Contacts, wsid) is first
         assert sent.ops == ["retrieve"]
         queried = Contacts.objects.using(client).get(lastname="Smith")
         listed = list(Contacts.objects.using(client).all())
         assert queried is first and listed == [first]
-    assert active() is None
+    assert active_unit_of_work() is None
     outside = Contacts.objects.using(client).get(lastname="Smith")
     assert outside is not first
 
@@ -70,7 +70,7 @@ def test_get_of_a_missing_record_raises_does_not_exist(client: vtorm.Client) -> 
 def test_the_active_unit_of_work_belongs_to_its_thread(client: vtorm.Client) -> None:
     seen: list[object] = []
     with vtorm.UnitOfWork(client):
-        thread = threading.Thread(target=lambda: seen.append(active()))
+        thread = threading.Thread(target=lambda: seen.append(active_unit_of_work()))
         thread.start()
         thread.join()
     assert seen == [None]
@@ -157,7 +157,7 @@ def test_leaving_with_an_exception_sends_nothing(client: vtorm.Client, sent: Sen
         raise RuntimeError("boom")
     assert sent.ops == ["retrieve"]
     assert contact._changes() == {"title": "Never"}  # still pending on the object
-    assert active() is None
+    assert active_unit_of_work() is None
 
 
 def test_an_unsaved_object_deleted_is_just_dropped(client: vtorm.Client, sent: Sent) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from vtorm.context import active_unit_of_work, client_for
 from vtorm.errors import (
     ConflictError,
     FieldError,
@@ -43,7 +44,6 @@ __all__ = [
     "create",
     "delete",
     "refresh",
-    "resolve_client",
     "run_concurrently",
     "save",
     "unknown_outcome",
@@ -94,17 +94,6 @@ class BulkResult(list[M], Generic[M]):
 
 
 # --------------------------------------------------------------------------- internals
-
-
-def resolve_client(obj: Model | None = None, client: Client | None = None) -> Client:
-    """The client to send through: the one given, the instance's own, else the default."""
-    if client is not None:
-        return client
-    if obj is not None and obj._state.client is not None:
-        return obj._state.client
-    from vtorm.connection import get_client
-
-    return get_client()
 
 
 def _name(obj: Model) -> str:
@@ -203,7 +192,7 @@ def save(
     loaded. ``client`` defaults to the client the instance came from, else the
     default client.
     """
-    sender = resolve_client(obj, client)
+    sender = client_for(client, obj)
     # An instance given an id by hand (never loaded) revises that record.
     if obj.id is None:
         if update_fields is not None:
@@ -218,9 +207,7 @@ def save(
 
 def _join_active(obj: Model) -> None:
     """Put a just-created object into the active unit of work's identity map."""
-    from vtorm.unit_of_work import active
-
-    uow = active()
+    uow = active_unit_of_work()
     if uow is not None:
         uow._merge(obj)
 
@@ -343,7 +330,7 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
     """Delete ``obj``'s record; the instance becomes unsaved (a later save creates a copy)."""
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be deleted: it was never saved")
-    sender = resolve_client(obj, client)
+    sender = client_for(client, obj)
     sender.delete(obj.id)
     state = obj._state
     obj.__dict__["id"] = None
@@ -355,7 +342,7 @@ def refresh(obj: Model, *, client: Client | None = None) -> None:
     """Load ``obj`` again from the server, dropping its unsaved changes."""
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be refreshed: it was never saved")
-    sender = resolve_client(obj, client)
+    sender = client_for(client, obj)
     row = sender.retrieve(obj.id)
     obj._state.loaded = {}
     _finish(obj, sender, row, {})
@@ -433,7 +420,7 @@ def bulk_create(
     for obj in todo:
         if obj.id is not None:
             raise VtormError(f"bulk_create: {_name(obj)} is already saved; use bulk_update")
-    sender = resolve_client(todo[0] if todo else None, client)
+    sender = client_for(client, todo[0] if todo else None)
     tasks = [(obj, _bound(_create, obj, sender)) for obj in todo]
     result = _collect(items, run_concurrently(tasks, workers), "create")
     for obj in result.succeeded:  # here, not in the workers: they do not see the context
@@ -463,7 +450,7 @@ def bulk_update(
             _resolve_fields(obj, names)
     tasks = []
     for obj in todo:
-        sender = resolve_client(obj, client)
+        sender = client_for(client, obj)
         tasks.append((obj, _bound(_revise, obj, sender, names, False)))
     return _collect(items, run_concurrently(tasks, workers), "update")
 

@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from vtorm import persistence
+from vtorm import context, persistence
 from vtorm.errors import (
     AccessDeniedError,
     FlushError,
@@ -37,20 +37,10 @@ if TYPE_CHECKING:
     from vtorm.client import Client
     from vtorm.model import Model
 
-__all__ = ["UnitOfWork", "active"]
+__all__ = ["UnitOfWork"]
 
 M = TypeVar("M", bound="Model")
 _Key = tuple[str, str]
-
-_ACTIVE: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
-    "vtorm_unit_of_work", default=None
-)
-
-
-def active() -> UnitOfWork | None:
-    """The unit of work active in this thread / context, else ``None``."""
-    return _ACTIVE.get()
-
 
 def _key(obj: Model) -> _Key:
     assert obj.id is not None
@@ -100,7 +90,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._token is not None:
             raise VtormError("this UnitOfWork is already active")
-        self._token = _ACTIVE.set(self)
+        self._token = context.activate(self)
         return self
 
     def __exit__(
@@ -115,15 +105,13 @@ class UnitOfWork:
                 self.commit()
         finally:
             if token is not None:
-                _ACTIVE.reset(token)
+                context.deactivate(token)
 
     @property
     def client(self) -> Client:
         """The client this unit of work sends through."""
         if self._client is None:
-            from vtorm.connection import get_client
-
-            self._client = get_client()
+            self._client = context.get_client()
         return self._client
 
     # ------------------------------------------------------------------ state

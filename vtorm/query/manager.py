@@ -36,11 +36,9 @@ class Manager(Generic[M]):
         return Manager(self.model, client)
 
     def _get_client(self) -> Client:
-        if self._client is not None:
-            return self._client
-        from vtorm.connection import get_client
+        from vtorm.context import client_for
 
-        return get_client()
+        return client_for(self._client)
 
     # ------------------------------------------------------------ reading
 

@@ -8,11 +8,11 @@ and not kept, so memory stays flat however many rows there are.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
+from vtorm.context import active_unit_of_work, client_for
 from vtorm.errors import VtormError
 from vtorm.query import paging
 from vtorm.query.compiler import FALSE, TRUE, combine, field_info, leaf, resolve
@@ -198,11 +198,7 @@ class QuerySet(Generic[M]):
     # ----------------------------------------------------------------- running
 
     def _get_client(self) -> Client:
-        if self._client is not None:
-            return self._client
-        from vtorm.connection import get_client
-
-        return get_client()
+        return client_for(self._client)
 
     # No __len__ on purpose: list(qs) asks for len() first, which would send a
     # second pass of requests before the one that reads the rows. Use count().
@@ -220,7 +216,7 @@ class QuerySet(Generic[M]):
 
     def _instances(self, rows: Iterator[paging.Row], client: Client) -> Iterator[M]:
         from_row = self.model._from_row
-        uow = _active_unit_of_work()
+        uow = active_unit_of_work()
         for row in rows:
             obj = from_row(row, client)
             yield uow._merge(obj) if uow is not None else obj
@@ -327,15 +323,6 @@ def _count_broken(client: Any) -> bool:
 def _remember_no_count(client: Any) -> None:
     with contextlib.suppress(TypeError):  # not weak-referenceable: ask again next time
         _NO_COUNT.add(client)
-
-
-def _active_unit_of_work() -> Any:
-    try:
-        unit_of_work = importlib.import_module("vtorm.unit_of_work")
-    except ImportError:
-        return None
-    active = getattr(unit_of_work, "active", None)
-    return active() if active is not None else None
 
 
 __all__ = ["QuerySet"]

@@ -161,6 +161,7 @@ def test_revise_sends_the_id_and_exactly_the_changed_fields(
         {"id": contact.id, "title": "Boss", "birthday": "1980-05-06", "emailoptout": "1"}
     ]
     assert sent.ops == ["revise"]
+    assert client.features.revise is True
     row = stored(client, contact.id)
     assert (row["title"], row["department"], row["birthday"]) == ("Boss", "Sales", "1980-05-06")
     assert contact._changes() == {}
@@ -278,6 +279,7 @@ def test_a_server_without_revise_gets_retrieve_merge_update(crm: Emulator) -> No
     contact.save()
     # revise, the check that revise is really missing, then retrieve + update
     assert sent.ops == ["revise", "revise", "retrieve", "update"]
+    assert client.features.revise is False
     (element,) = sent.elements("update")
     assert element["id"] == contact.id and element["title"] == "Boss"
     assert element["department"] == "Support" and element["lastname"] == "Smith"
@@ -295,7 +297,7 @@ def test_a_server_without_revise_gets_retrieve_merge_update(crm: Emulator) -> No
 
 def test_update_cannot_clear_a_reference_so_it_refuses(crm: Emulator) -> None:
     client = make_client(crm)
-    client.supports_revise = False  # type: ignore[attr-defined]
+    client.features.revise = False
     account = Accounts.objects.using(client).create(accountname="Acme", assigned_user_id="19x1")
     contact = saved_contact(client, account_id=account.id)
     sent = Sent(client)
@@ -309,7 +311,7 @@ def test_update_cannot_clear_a_reference_so_it_refuses(crm: Emulator) -> None:
 
 def test_the_client_option_skips_revise(crm: Emulator) -> None:
     client = make_client(crm)
-    client.supports_revise = False  # type: ignore[attr-defined]
+    client.features.revise = False
     contact = saved_contact(client)
     sent = Sent(client)
     contact.title = "Boss"
@@ -328,6 +330,7 @@ def test_a_passing_http500_on_revise_is_not_taken_for_a_missing_revise(crm: Emul
     with pytest.raises(vtorm.ProtocolError):
         contact.save()
     assert sent.ops == ["revise", "revise"]  # the failed one, and the check
+    assert client.features.revise is True  # the check found it
     assert contact._changes() == {"title": "Boss"}  # still pending
     contact.save()
     assert sent.ops == ["revise", "revise", "revise"]

@@ -8,15 +8,14 @@ sent. After a write the instance holds what the server answered and is clean.
 A server without ``revise`` answers it with HTTP 500 and an empty body, like
 any operation it does not know. vtorm then asks once more with an element the
 real ``revise`` refuses cleanly; if that answers 500 too, the client is
-remembered as one without ``revise`` and saves go through retrieve, merge and
-``update`` from then on. ``client.supports_revise = False`` says so up front.
+recorded as one without ``revise`` (``client.features.revise = False``) and
+saves go through retrieve, merge and ``update`` from then on. Setting that
+flag before the first save skips finding out.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -53,11 +52,6 @@ log = logging.getLogger("vtorm.persistence")
 
 M = TypeVar("M", bound="Model")
 T = TypeVar("T")
-
-# Clients found to lack revise; weak, so a dropped client is forgotten.
-_NO_REVISE: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
-_NO_REVISE_LOCK = threading.Lock()
-
 
 # --------------------------------------------------------------------------- results
 
@@ -232,15 +226,19 @@ def _revise(
     kept = _keep_unsent(obj, changes, send)
     assert obj.id is not None
     current = _check_conflict(obj, client) if check_conflict else None
-    if _has_revise(client):
+    features = client.features
+    if features.revise is not False:
         try:
             row = client.revise({"id": obj.id, **send})
         except ProtocolError as exc:
-            if not _blank_500(exc) or _revise_exists(client):
+            if not _blank_500(exc):
                 raise
-            _remember_no_revise(client)
+            features.revise = _revise_exists(client)
+            if features.revise:
+                raise
             log.info("%s: the server has no revise; using retrieve + update", client.url)
         else:
+            features.revise = True
             _finish(obj, client, row, kept)
             return
     row = _update(obj, client, send, current)
@@ -296,18 +294,6 @@ def _is_reference(info: FieldInfo) -> bool:
 
 def _blank_500(exc: ProtocolError) -> bool:
     return exc.status == 500 and not exc.excerpt.strip()
-
-
-def _has_revise(client: Client) -> bool:
-    option = getattr(client, "supports_revise", None)
-    if isinstance(option, bool):
-        return option
-    return client not in _NO_REVISE
-
-
-def _remember_no_revise(client: Client) -> None:
-    with _NO_REVISE_LOCK:
-        _NO_REVISE[client] = True
 
 
 def _revise_exists(client: Client) -> bool:

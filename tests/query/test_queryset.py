@@ -366,6 +366,7 @@ def test_count_pages_ids_where_count_star_is_broken(seeded: Any, records: Any,
     assert Contacts.objects.using(fresh).count() == len(records)
     pages = math.ceil(len(records) / 100) + 1
     assert count.statements[0] == "SELECT count(*) FROM Contacts;"  # answered [] on 8.4
+    assert fresh.features.count is False
     assert len(count) <= pages + 1
     assert all(s.startswith("SELECT id FROM Contacts ORDER BY id LIMIT") for s in
                count.statements if "count(*)" not in s)
@@ -389,6 +390,7 @@ def test_count_uses_count_star_where_it_works(counter: Any) -> None:
         count = counter(client)
         assert Contacts.objects.using(client).count() == 3
         assert count.statements == ["SELECT count(*) FROM Contacts;"]
+        assert client.features.count is True
 
 
 def test_values_values_list_only(client: Any, records: Any) -> None:

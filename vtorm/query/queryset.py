@@ -7,8 +7,6 @@ and not kept, so memory stays flat however many rows there are.
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
@@ -26,10 +24,6 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 _MODEL, _VALUES, _TUPLES, _FLAT = "model", "values", "tuples", "flat"
-
-# Clients that answered count(*) with an empty list (stock 8.4): asked once.
-_NO_COUNT: weakref.WeakSet[Any] = weakref.WeakSet()
-
 
 class QuerySet(Generic[M]):
     """Records of ``model`` matching a filter, in an order, within a slice.
@@ -249,12 +243,14 @@ class QuerySet(Generic[M]):
             return 0
         client = self._get_client()
         sliced = query.low or query.high is not None
+        features = client.features
         if (len(query.groups) == 1 and not sliced and not query.client_side
-                and not _count_broken(client)):
+                and features.count is not False):
             answer = client.query(query.count_statement())
+            # A working count(*) always answers one row; stock 8.4 answers none.
+            features.count = bool(answer)
             if answer:
                 return int(answer[0]["count"])
-            _remember_no_count(client)
         return sum(1 for _ in paging.rows(client, query))
 
     def exists(self) -> bool:
@@ -311,18 +307,6 @@ class QuerySet(Generic[M]):
         except VtormError as exc:  # a repr never raises: say why it cannot run
             text = f"(cannot be sent: {exc})"
         return f"<QuerySet {self.model.__name__}: {text}>"
-
-
-def _count_broken(client: Any) -> bool:
-    try:
-        return client in _NO_COUNT
-    except TypeError:
-        return False
-
-
-def _remember_no_count(client: Any) -> None:
-    with contextlib.suppress(TypeError):  # not weak-referenceable: ask again next time
-        _NO_COUNT.add(client)
 
 
 __all__ = ["QuerySet"]

@@ -211,6 +211,45 @@ def test_wrong_options_are_refused_when_the_class_is_made(
     assert all(word in str(caught.value) for word in words)
 
 
+# --------------------------------------------------------------------------- identity
+
+
+def test_instances_of_one_record_are_equal_and_hash_alike() -> None:
+    one = Widgets._from_row({"id": "80x3", "name": "Gear"}, None)
+    two = Widgets._from_row({"id": "80x3", "name": "Changed"}, None)
+    other = Widgets._from_row({"id": "80x4", "name": "Gear"}, None)
+    assert one == two and hash(one) == hash(two)
+    assert one != other
+    assert {one, two, other} == {one, other} and len({one, two, other}) == 2
+    assert {one: "a"}[two] == "a"
+    assert one != "80x3" and one != WIDGET_ROW
+    assert one.pk == "80x3" == one.id
+
+
+def test_the_same_id_in_another_module_is_another_record() -> None:
+    widget = Widgets._from_row({"id": "80x3"}, None)
+    org = Organizations._from_row({"id": "80x3"}, None)  # impossible on a server, but
+    assert widget != org
+
+
+def test_a_subclass_instance_of_the_same_record_is_equal() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class SpecialWidgets(Widgets):
+        pass
+
+    assert SpecialWidgets._from_row({"id": "80x3"}, None) == Widgets._from_row({"id": "80x3"})
+
+
+def test_unsaved_instances_equal_only_themselves() -> None:
+    a, b = Widgets(name="Same"), Widgets(name="Same")
+    assert a == a and a != b
+    assert len({a, b}) == 2
+    assert a.pk is None
+    assert a != Widgets._from_row({"id": "80x3", "name": "Same"}, None)
+    with pytest.raises(AttributeError):
+        a.pk = "80x1"  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -295,6 +334,34 @@ def test_assigning_an_equal_value_is_no_change(attr: str, value: Any) -> None:
     widget = loaded_widget()
     setattr(widget, attr, value)
     assert widget._changes() == {}
+
+
+def test_dirty_fields_and_is_dirty_name_what_save_would_send() -> None:
+    widget = loaded_widget()
+    assert widget.dirty_fields == [] and not widget.is_dirty()
+    widget.quantity = 7  # the loaded value again
+    assert not widget.is_dirty()
+    widget.status = "New"
+    widget.name = "Cog"
+    assert widget.dirty_fields == ["name", "status"]  # in declaration order
+    assert widget.is_dirty()
+    widget.class_ = "B"
+    assert widget.dirty_fields == ["name", "status", "class_"]  # attribute names
+    assert set(widget._changes()) == {"name", "status", "class"}  # wire names
+
+
+def test_a_value_that_cannot_be_sent_is_dirty() -> None:
+    widget = loaded_widget()
+    widget.quantity = "many"  # type: ignore[assignment]
+    assert widget.dirty_fields == ["quantity"] and widget.is_dirty()
+    with pytest.raises(ValidationError, match="quantity"):
+        widget._changes()
+
+
+def test_a_new_instance_is_dirty_in_the_fields_it_sets() -> None:
+    assert not Widgets().is_dirty()
+    widget = Widgets(name="New", quantity=0, widget_no="W1")
+    assert widget.dirty_fields == ["name", "quantity"]  # widget_no is read-only
 
 
 def test_a_multipicklist_mutated_in_place_is_a_change() -> None:

@@ -12,7 +12,7 @@ against it only when asked, so loading stays cheap.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
@@ -339,7 +339,16 @@ class Model:
     def _changes(self) -> dict[str, Any]:
         """Wire name -> new wire value of each editable field that differs from the snapshot.
 
-        A new object reports every editable field that is not None.
+        A new object reports every editable field that is not None. A value
+        that cannot be converted raises :class:`~vtorm.errors.ValidationError`.
+        """
+        module = type(self)._meta.module
+        return {info.wire: to_wire(info, value, module) for info, value in self._differing()}
+
+    def _differing(self) -> Iterator[tuple[FieldInfo, Any]]:
+        """Each editable field whose value differs from the snapshot, with the value.
+
+        A value that cannot be converted differs (saving it reports why).
         """
         meta = type(self)._meta
         module = meta.module
@@ -347,13 +356,12 @@ class Model:
         loaded = state.loaded
         values = self.__dict__
         adding = state.adding
-        changes: dict[str, Any] = {}
         for info in meta.editable:
             wire = info.wire
             value = values.get(info.attr)
             if adding or wire not in loaded:
                 if value is not None:
-                    changes[wire] = to_wire(info, value, module)
+                    yield info, value
                 continue
             old = loaded[wire]
             # Shortcuts for what most unchanged fields look like: the same
@@ -363,9 +371,28 @@ class Model:
                     continue
             elif value.__class__ is str and value == old:
                 continue
-            if not wire_equal(info, value, old, module):
-                changes[wire] = to_wire(info, value, module)
-        return changes
+            try:
+                same = wire_equal(info, value, old, module)
+            except errors.ValidationError:
+                same = False
+            if not same:
+                yield info, value
+
+    @property
+    def dirty_fields(self) -> list[str]:
+        """Names of the attributes ``save()`` would send (peewee's name).
+
+        A loaded instance lists the editable fields whose value differs from
+        what was loaded; a new one, every editable field that is set.
+        """
+        return [info.attr for info, _ in self._differing()]
+
+    def is_dirty(self) -> bool:
+        """Whether any field changed since the instance was loaded or saved (peewee's name).
+
+        A new instance with no field set is not dirty, but ``save()`` still creates it.
+        """
+        return any(True for _ in self._differing())
 
     def _pending_references(self) -> dict[str, Model]:
         """Wire name -> unsaved instance, for each reference holding one."""
@@ -406,6 +433,35 @@ class Model:
         from vtorm import persistence
 
         persistence.refresh(self, client=client)
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def pk(self) -> str | None:
+        """The record id (Django's name for the primary key): the same as ``id``."""
+        return self.id
+
+    def __eq__(self, other: object) -> bool:
+        """The same record: the same module and id. An unsaved instance equals only itself."""
+        if self is other:
+            return True
+        if not isinstance(other, Model):
+            return NotImplemented
+        ident = self.__dict__.get("id")
+        return (
+            ident is not None
+            and ident == other.__dict__.get("id")
+            and type(self)._meta.module == type(other)._meta.module
+        )
+
+    def __hash__(self) -> int:
+        # Like equality: by record, and by identity until the record exists. So
+        # the hash changes when an instance is saved or deleted: an instance
+        # kept in a set or as a dict key across save() is not found there again.
+        ident = self.__dict__.get("id")
+        if ident is None:
+            return object.__hash__(self)
+        return hash((type(self)._meta.module, ident))
 
     # ------------------------------------------------------------------ display
 

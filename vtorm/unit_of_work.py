@@ -29,7 +29,6 @@ from vtorm.errors import (
     FlushError,
     RecordNotFoundError,
     TransportError,
-    ValidationError,
     VtormError,
 )
 
@@ -134,7 +133,7 @@ class UnitOfWork:
     @property
     def dirty(self) -> list[Model]:
         """Loaded objects with changes not yet sent."""
-        return [obj for obj in self._identity.values() if _is_dirty(obj)]
+        return [obj for obj in self._identity.values() if obj.is_dirty()]
 
     def __contains__(self, obj: object) -> bool:
         return any(obj is o for o in (*self._identity.values(), *self._new, *self._deleted))
@@ -327,7 +326,7 @@ class UnitOfWork:
                 wire, target = next(iter(pending.items()))
                 failures.append((obj, _not_sent(obj, target, wire)))
                 continue
-            if _is_dirty(obj):
+            if obj.is_dirty():
                 tasks.append((obj, _saver(obj, client, self.check_conflict)))
         for obj, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
@@ -349,13 +348,6 @@ class UnitOfWork:
 
 
 # --------------------------------------------------------------------------- internals
-
-
-def _is_dirty(obj: Model) -> bool:
-    try:
-        return bool(obj._changes())
-    except ValidationError:
-        return True  # a bad value: saving it reports the error
 
 
 def _fill_unloaded(known: Model, fresh: Model) -> None:

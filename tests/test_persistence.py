@@ -553,3 +553,37 @@ def test_bulk_update_refuses_a_wrong_field_name_before_sending(
     with pytest.raises(vtorm.FieldError, match="nosuchfield"):
         persistence.bulk_update([contact], ["title", "nosuchfield"], client=client)
     assert sent.ops == []
+
+
+# --------------------------------------------------------------------------- the route
+
+
+def test_plan_save_decides_without_a_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vtorm.context, "_default", None)
+    loaded = Contacts._from_row({"id": "12x5", "lastname": "Smith", "title": "Clerk",
+                                 "modifiedtime": "2026-01-01 10:00:00"})  # fmt: skip
+    assert persistence.plan_save(loaded) is None
+    loaded.save()  # nothing changed: no client needed, nothing sent
+    loaded.title = "Boss"
+    loaded.department = "Sales"
+    write = persistence.plan_save(loaded, ["title"], check_conflict=True)
+    assert write is not None and write.operation == "revise"
+    assert write.element == {"id": "12x5", "title": "Boss"}
+    assert write.kept == {"department": "Sales"}
+    assert write.modifiedtime == "2026-01-01 10:00:00"
+    new = persistence.plan_save(new_contact(title="X"))
+    assert new is not None and new.operation == "create"
+    assert new.element == {"lastname": "Smith", "title": "X", "assigned_user_id": "19x1"}
+    with pytest.raises(vtorm.VtormError, match="connect"):
+        loaded.save()  # something to send, and no client to send it through
+
+
+def test_run_concurrently_reports_each_outcome_in_order() -> None:
+    def boom() -> int:
+        raise ValueError("no")
+
+    outcomes = persistence.run_concurrently([("a", lambda: 1), ("b", boom), ("c", lambda: 3)], 2)
+    assert [(k, r) for k, r, _ in outcomes] == [("a", 1), ("b", None), ("c", 3)]
+    assert isinstance(outcomes[1][2], ValueError) and outcomes[0][2] is None
+    with pytest.raises(ValueError, match="workers"):
+        persistence.run_concurrently([], 0)

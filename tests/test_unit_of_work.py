@@ -397,3 +397,34 @@ def test_a_single_worker_sends_one_request_at_a_time(client: vtorm.Client, crm: 
         uow.add(*(Contacts(lastname=f"One{i}", assigned_user_id="19x1") for i in range(3)))
     assert flight.most == 1
     assert len(client.query("SELECT id FROM Contacts;")) == 3
+
+
+def test_a_chain_behind_a_failed_create_is_reported_link_by_link(
+    client: vtorm.Client, crm: Emulator
+) -> None:
+    uow = vtorm.UnitOfWork(client)
+    account = Accounts(accountname="Acme", assigned_user_id="19x1")
+    boss = Contacts(lastname="Boss", account_id=account, assigned_user_id="19x1")
+    clerk = Contacts(lastname="Clerk", contact_id=boss, assigned_user_id="19x1")
+    uow.add(clerk)
+    crm.inject("http500", operation="create", times=1)
+    with pytest.raises(vtorm.FlushError) as caught:
+        uow.commit()
+    failures = [(o, str(e)) for o, e in caught.value.failures]
+    assert [o for o, _ in failures] == [account, boss, clerk]
+    assert "account_id" in failures[1][1] and "contact_id" in failures[2][1]
+    assert server_calls(crm, "create") == 1
+    uow.commit()
+    assert clerk.id is not None and client.retrieve(clerk.id)["contact_id"] == boss.id
+
+
+def test_new_objects_are_tracked_by_identity_though_saving_changes_their_hash(
+    client: vtorm.Client,
+) -> None:
+    a, b = (Contacts(lastname=n, assigned_user_id="19x1") for n in ("A", "B"))
+    assert a != b  # unsaved: each equals only itself
+    with vtorm.UnitOfWork(client) as uow:
+        uow.add(a, b, a)
+        assert uow.new == [a, b]
+    assert a.id is not None and b.id is not None and a != b
+    assert uow.get(Contacts, a.id) is a and uow.get(Contacts, b.id) is b

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
-from vtorm import errors
+from vtorm import errors, persistence
 from vtorm.query.manager import ManagerDescriptor
 from vtorm.types import row_builder, to_python, to_wire, wire_equal
 
@@ -416,22 +416,16 @@ class Model:
         See :func:`vtorm.persistence.save` for ``update_fields``,
         ``check_conflict`` and ``client``.
         """
-        from vtorm import persistence
-
         persistence.save(
             self, update_fields=update_fields, check_conflict=check_conflict, client=client
         )
 
     def delete(self, *, client: Client | None = None) -> None:
         """Delete the record on the server; the instance becomes unsaved."""
-        from vtorm import persistence
-
         persistence.delete(self, client=client)
 
     def refresh(self, *, client: Client | None = None) -> None:
         """Load the record again from the server, dropping unsaved changes."""
-        from vtorm import persistence
-
         persistence.refresh(self, client=client)
 
     # ------------------------------------------------------------------ identity

@@ -428,3 +428,46 @@ def test_new_objects_are_tracked_by_identity_though_saving_changes_their_hash(
         assert uow.new == [a, b]
     assert a.id is not None and b.id is not None and a != b
     assert uow.get(Contacts, a.id) is a and uow.get(Contacts, b.id) is b
+
+
+def test_objects_that_cannot_be_sent_fail_alone_before_their_request(
+    client: vtorm.Client, crm: Emulator, sent: Sent
+) -> None:
+    wsids = [contact_row(client, name)["id"] for name in ("Bad", "Good")]
+    uow = vtorm.UnitOfWork(client)
+    bad, good = (uow.get(Contacts, w) for w in wsids)
+    bad.birthday = "next week"  # type: ignore[assignment]
+    good.title = "Fine"
+    nameless = Contacts(firstname="NoLastName", assigned_user_id="19x1")
+    fine = Contacts(lastname="Fine", assigned_user_id="19x1")
+    uow.add(nameless, fine)
+    sent.clear()
+    with pytest.raises(vtorm.FlushError) as caught:
+        uow.commit()
+    failures = dict((id(o), e) for o, e in caught.value.failures)
+    assert set(failures) == {id(bad), id(nameless)}
+    assert "birthday" in str(failures[id(bad)]) and "lastname" in str(failures[id(nameless)])
+    assert sorted(sent.ops) == ["create", "revise"]  # fine's and good's only
+    assert fine.id is not None and client.retrieve(wsids[1])["title"] == "Fine"
+    assert uow.new == [nameless] and uow.dirty == [bad]
+
+
+def test_a_loaded_object_referring_to_a_failed_create_is_not_sent(
+    client: vtorm.Client, crm: Emulator, sent: Sent
+) -> None:
+    wsid = contact_row(client, "Smith")["id"]
+    uow = vtorm.UnitOfWork(client)
+    contact = uow.get(Contacts, wsid)
+    account = Accounts(accountname="Acme", assigned_user_id="19x1")
+    contact.account_id = account
+    crm.inject("http500", operation="create", times=1)
+    sent.clear()
+    with pytest.raises(vtorm.FlushError) as caught:
+        uow.commit()
+    failures = dict((id(o), e) for o, e in caught.value.failures)
+    assert set(failures) == {id(account), id(contact)}
+    assert "was not sent" in str(failures[id(contact)])
+    assert "account_id" in str(failures[id(contact)])
+    assert "revise" not in sent.ops
+    uow.commit()
+    assert client.retrieve(wsid)["account_id"] == account.id

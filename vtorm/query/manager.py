@@ -61,8 +61,7 @@ class BaseManager(Generic[M]):
                 f"{type(self).__name__} is reachable through the class, not through a "
                 f"{owner.__name__} instance"
             )
-        if self.model is owner:
-            return self
+        # A copy per read: the manager on the class serves every subclass.
         bound = copy.copy(self)
         bound.model = owner
         return bound

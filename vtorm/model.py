@@ -12,7 +12,7 @@ against it only when asked, so loading stays cheap.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
@@ -345,11 +345,12 @@ class Model:
         module = type(self)._meta.module
         return {info.wire: to_wire(info, value, module) for info, value in self._differing()}
 
-    def _differing(self) -> Iterator[tuple[FieldInfo, Any]]:
+    def _differing(self) -> list[tuple[FieldInfo, Any]]:
         """Each editable field whose value differs from the snapshot, with the value.
 
         A value that cannot be converted differs (saving it reports why).
         """
+        found: list[tuple[FieldInfo, Any]] = []
         meta = type(self)._meta
         module = meta.module
         state = self._state
@@ -361,7 +362,7 @@ class Model:
             value = values.get(info.attr)
             if adding or wire not in loaded:
                 if value is not None:
-                    yield info, value
+                    found.append((info, value))
                 continue
             old = loaded[wire]
             # Shortcuts for what most unchanged fields look like: the same
@@ -376,7 +377,8 @@ class Model:
             except errors.ValidationError:
                 same = False
             if not same:
-                yield info, value
+                found.append((info, value))
+        return found
 
     @property
     def dirty_fields(self) -> list[str]:
@@ -392,7 +394,7 @@ class Model:
 
         A new instance with no field set is not dirty, but ``save()`` still creates it.
         """
-        return any(True for _ in self._differing())
+        return bool(self._differing())
 
     def _pending_references(self) -> dict[str, Model]:
         """Wire name -> unsaved instance, for each reference holding one."""

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import vtorm
+from vtorm.retry import Backoff
 from vtorm.testing import Emulator
-from vtorm.transport import Backoff
 
 
 def make_client(crm: Emulator, **options: Any) -> vtorm.Client:

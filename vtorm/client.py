@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 from urllib3.exceptions import ConnectTimeoutError
 
+from vtorm.envelope import outcome, read_envelope, unwrap
 from vtorm.errors import (
     AccessDeniedError,
     AuthenticationError,
@@ -38,18 +39,9 @@ from vtorm.errors import (
     VtormError,
 )
 from vtorm.features import Features
-from vtorm.transport import (
-    Backoff,
-    OperationSpec,
-    Secret,
-    encode_params,
-    install_log_redaction,
-    read_envelope,
-    redact,
-    shorten,
-    spec_for,
-    unwrap,
-)
+from vtorm.operations import OperationSpec, encode_params, spec_for
+from vtorm.redaction import Secret, install_log_redaction, redact, request_summary, shorten
+from vtorm.retry import Backoff
 
 __all__ = ["Client", "LoginResult", "SyncResult"]
 
@@ -177,31 +169,6 @@ def _was_sent(exc: requests.RequestException) -> bool:
         reason = getattr(exc.args[0], "reason", exc.args[0])
         return not isinstance(reason, ConnectTimeoutError)
     return True
-
-
-def _request_detail(fields: Mapping[str, str], params: Mapping[str, Any]) -> str:
-    """The parts of a request worth a log line; never a secret, never the record's values."""
-    parts = []
-    element = params.get("element")
-    if isinstance(element, Mapping) and isinstance(element.get("id"), str):
-        parts.append(f"id={element['id']}")
-    for key, label in (
-        ("elementType", "module"),
-        ("id", "id"),
-        ("sourceRecordId", "source"),
-        ("relatedRecordId", "related"),
-        ("relatedType", "relatedType"),
-    ):
-        if key in fields:
-            parts.append(f"{label}={fields[key]}")
-    if "query" in fields:
-        statement = fields["query"]
-        if len(statement) > 300:
-            statement = statement[:300] + "..."
-        parts.append("statement=" + statement)
-    if "element" in fields:
-        parts.append(f"element=<{len(fields['element'])} chars>")
-    return (" " + " ".join(parts)) if parts else ""
 
 
 class _Retry(Exception):
@@ -664,7 +631,7 @@ class Client:
         secrets = {k: v for k, v in params.items() if isinstance(v, Secret)}
         plain = {k: v for k, v in params.items() if k not in secrets}
         fields = {"operation": spec.name, **encode_params(spec.name, plain)}
-        detail = _request_detail(fields, params)
+        detail = request_summary(fields, params)
         fields.update({k: v.reveal() for k, v in secrets.items()})
         if session_name is not None:
             fields["sessionName"] = session_name
@@ -766,14 +733,13 @@ class Client:
                 elapsed,
             )
             raise self._non_envelope(spec, response, exc) from None
-        outcome = "ok" if envelope.get("success") is True else _error_code(envelope)
         log.debug(
             "%s %s%s -> HTTP %d %s in %.1f ms",
             spec.method,
             spec.name,
             detail,
             status,
-            outcome,
+            outcome(envelope),
             elapsed,
         )
         return unwrap(envelope, spec.name)
@@ -837,8 +803,3 @@ class Client:
             current.session_name if current is not None else None,
         )
 
-
-def _error_code(envelope: Mapping[str, Any]) -> str:
-    error = envelope.get("error")
-    code = error.get("code") if isinstance(error, Mapping) else None
-    return f"error {code}"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from vtorm.errors import ProtocolError, VtigerError
+from vtorm.transport import Response
 
 __all__ = ["EXCERPT_CHARS", "excerpt", "outcome", "read_envelope", "unwrap"]
 
@@ -23,18 +24,18 @@ _MAX_JSON_STARTS = 32
 
 
 def read_envelope(
-    status: int,
-    content: bytes,
+    response: Response,
     operation: str,
     scrub: Callable[[str], str] = lambda text: text,
 ) -> dict[str, Any]:
-    """The envelope in a response body, or :class:`ProtocolError`.
+    """The envelope in a response body, or :class:`ProtocolError` saying what came instead.
 
     Vtiger servers with ``display_errors`` on print PHP notices before the
     JSON, so the envelope is read from the first ``{`` that starts one.
-    ``scrub`` cleans the body before an excerpt of it goes into the error.
+    ``scrub`` cleans text from the response before it goes into the error.
     """
-    text = content.decode("utf-8", errors="replace")
+    status = response.status
+    text = response.content.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
     start = text.find("{")
     tries = 0
@@ -48,7 +49,7 @@ def read_envelope(
             return value
         start = text.find("{", start + 1)
     raise ProtocolError(
-        _describe_non_envelope(status, text, operation),
+        _describe_non_envelope(response, text, operation, scrub),
         status=status,
         excerpt=excerpt(scrub(text)),
         operation=operation,
@@ -61,7 +62,17 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT_CHARS else flat[:EXCERPT_CHARS] + "..."
 
 
-def _describe_non_envelope(status: int, text: str, operation: str) -> str:
+def _describe_non_envelope(
+    response: Response, text: str, operation: str, scrub: Callable[[str], str]
+) -> str:
+    status = response.status
+    if 300 <= status < 400:
+        target = scrub(response.headers.get("location") or "an unnamed place")
+        return (
+            f"{operation}: the server redirects to {target}; give the client the URL "
+            "it redirects to (vtorm does not follow redirects: a redirected POST loses "
+            "its body)"
+        )
     stripped = text.strip()
     if not stripped and status >= 500:
         return (

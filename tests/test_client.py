@@ -8,10 +8,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 import requests
 
 import vtorm
+from vtorm.features import BROKEN_ON_8
 from vtorm.testing import Emulator
 
 
@@ -377,6 +379,7 @@ def test_sync_without_quirks(sync_crm: Emulator) -> None:
     client = vtorm.Client(sync_crm.url, sync_crm.username, sync_crm.access_key)
     created = new_contact(client, "Synced")
     page = client.sync("Contacts", 0)
+    assert client.features.sync is True
     assert isinstance(page, vtorm.SyncResult)
     assert [row["id"] for row in page.updated] == [created["id"]]
     assert page.deleted == []
@@ -417,14 +420,68 @@ def test_sync_refuses_bad_modified_time(client: vtorm.Client, crm: Emulator, sin
 def test_sync_on_stock_84_is_a_clear_error_without_retries(
     client: vtorm.Client, crm: Emulator
 ) -> None:
-    with pytest.raises(vtorm.ProtocolError) as caught:
+    assert client.features.sync is None
+    with pytest.raises(vtorm.UnsupportedOperationError) as caught:
         client.sync("Accounts", 1)
     error = caught.value
+    assert isinstance(error, vtorm.ProtocolError)
     assert error.status == 500
     assert error.operation == "sync"
     assert "known bug" in str(error)
     assert "modifiedtime" in str(error)
     assert ops(crm).count("sync") == 1
+    assert client.features.sync is False
+
+
+def test_sync_once_known_broken_is_refused_without_a_request(
+    client: vtorm.Client, crm: Emulator
+) -> None:
+    with pytest.raises(vtorm.UnsupportedOperationError):
+        client.sync("Accounts", 1)
+    with pytest.raises(vtorm.UnsupportedOperationError) as caught:
+        client.sync("Contacts", 1)
+    assert "not sent" in str(caught.value)
+    assert "client.features.sync is False" in str(caught.value)
+    assert "modifiedtime" in str(caught.value)
+    assert ops(crm).count("sync") == 1
+
+
+def test_features_declared_up_front_skip_finding_out(crm: Emulator) -> None:
+    declared = vtorm.Features(sync=False, retrieve_inventory=False)
+    client = vtorm.Client(crm.url, crm.username, crm.access_key, features=declared)
+    assert client.features is declared
+    with pytest.raises(vtorm.UnsupportedOperationError, match=r"features\.sync"):
+        client.sync("Accounts", 1)
+    with pytest.raises(vtorm.UnsupportedOperationError, match="use retrieve instead"):
+        client.retrieve_inventory("4x1")
+    assert crm.calls == []  # not even a login
+
+
+def test_a_server_declared_able_gets_its_500s_retried(crm: Emulator) -> None:
+    client = vtorm.Client(
+        crm.url, crm.username, crm.access_key, backoff=0.001, features=vtorm.Features(sync=True)
+    )
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        client.sync("Accounts", 1)
+    assert not isinstance(caught.value, vtorm.UnsupportedOperationError)
+    assert "gave up after 4 attempts" in str(caught.value)
+    assert ops(crm).count("sync") == 4
+    assert client.features.sync is True
+
+
+def test_each_client_learns_for_itself(client: vtorm.Client, crm: Emulator) -> None:
+    with pytest.raises(vtorm.UnsupportedOperationError):
+        client.sync("Accounts", 1)
+    other = vtorm.Client(crm.url, crm.username, crm.access_key)
+    assert other.features.sync is None
+    with pytest.raises(vtorm.UnsupportedOperationError):
+        other.sync("Accounts", 1)
+    assert ops(crm).count("sync") == 2
+
+
+def test_broken_operations_are_features() -> None:
+    names = {field.name for field in attrs.fields(vtorm.Features)}
+    assert set(BROKEN_ON_8) <= names
 
 
 def test_sync_unknown_module(sync_crm: Emulator) -> None:
@@ -551,9 +608,12 @@ def test_files_retrieve_bad_id(client: vtorm.Client) -> None:
 
 
 def test_retrieve_inventory_on_stock_84(client: vtorm.Client, crm: Emulator) -> None:
-    with pytest.raises(vtorm.ProtocolError, match="known bug") as caught:
+    with pytest.raises(vtorm.UnsupportedOperationError, match="known bug") as caught:
         client.retrieve_inventory("4x999999")
     assert caught.value.status == 500
+    assert client.features.retrieve_inventory is False
+    with pytest.raises(vtorm.UnsupportedOperationError, match="not sent"):
+        client.retrieve_inventory("4x999999")
     assert ops(crm).count("retrieve_inventory") == 1
 
 
@@ -576,6 +636,7 @@ def test_retrieve_inventory_without_quirks(sync_crm: Emulator) -> None:
         },
     )
     record = client.retrieve_inventory(quote["id"])
+    assert client.features.retrieve_inventory is True
     assert record["id"] == quote["id"]
     assert record["subject"] == "Offer"
     assert isinstance(record["LineItems"], list)

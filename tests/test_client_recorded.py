@@ -247,6 +247,7 @@ def test_stock_sync_500_is_not_retried(client: vtorm.Client, replay: Replay) -> 
     assert "Vtiger 8.4.0" in str(caught.value)
     assert "known bug" in str(caught.value)
     assert replay.operations().count("sync") == 1
+    assert client.features.sync is False
 
 
 def test_sync_result(client: vtorm.Client, replay: Replay) -> None:

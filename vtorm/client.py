@@ -33,7 +33,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
-from vtorm.features import Features
+from vtorm.features import BROKEN_ON_8, Features
 from vtorm.http_transport import HTTPTransport
 from vtorm.operations import OperationSpec, encode_params, spec_for
 from vtorm.redaction import Secret, redact, request_summary, shorten
@@ -48,13 +48,6 @@ log = logging.getLogger("vtorm.client")
 _RENEW_CODES = SessionError.codes
 # extendsession answers this, not a session code, when its session is gone.
 _EXTEND_RENEW_CODES = _RENEW_CODES | {"AUTHENTICATION_FAILURE"}
-# Stock Vtiger 8.x on PHP 8 answers every call of these with HTTP 500 and an
-# empty body: their handlers take a parameter the server never registers.
-_BROKEN_ON_8 = {
-    "sync": "read changed records with a query on modifiedtime instead "
-    "(deletions cannot be seen that way)",
-    "retrieve_inventory": "use retrieve instead",
-}
 
 
 @attrs.frozen
@@ -566,6 +559,7 @@ class Client:
         files: Files | None = None,
     ) -> Any:
         spec = spec_for(operation, method)
+        self._refuse_unsupported(spec)
         if not spec.session:
             return self._send(spec, params, None)
         current = self._current_login()
@@ -647,21 +641,41 @@ class Client:
         return unwrap(envelope, spec.name)
 
     def _read(self, spec: OperationSpec, response: Response) -> dict[str, Any]:
-        """The envelope of ``response``; what the server cannot run is recorded in features."""
-        status, content = response.status, response.content
-        hint = _BROKEN_ON_8.get(spec.name)
-        version = self._server_version
-        if hint and status == 500 and not content.strip() and (version or "8").startswith("8"):
+        """The envelope of ``response``; what the server cannot run goes into features."""
+        name = spec.name
+        if name in BROKEN_ON_8 and getattr(self.features, name) is None:
+            version = self._server_version
+            broken = response.status == 500 and not response.content.strip()
+            if broken and (version or "8").startswith("8"):
+                setattr(self.features, name, False)
+                raise UnsupportedOperationError(
+                    f"{name}: the server (Vtiger {version or 'unknown version'}) answered "
+                    f"HTTP 500 with an empty body. This is a known bug of stock Vtiger 8.x "
+                    f"under PHP 8, where every {name} call fails this way; it was not "
+                    f"retried, and this client will not send {name} again. "
+                    f"Workaround: {BROKEN_ON_8[name]}",
+                    status=500,
+                    excerpt="",
+                    operation=name,
+                )
+            envelope = read_envelope(response, name, self._scrub)
+            if envelope.get("success") is True:
+                setattr(self.features, name, True)
+            return envelope
+        return read_envelope(response, name, self._scrub)
+
+    def _refuse_unsupported(self, spec: OperationSpec) -> None:
+        """Raise at once, sending nothing, for an operation the server is known not to run."""
+        name = spec.name
+        if name in BROKEN_ON_8 and getattr(self.features, name) is False:
             raise UnsupportedOperationError(
-                f"{spec.name}: the server (Vtiger {version or 'unknown version'}) answered "
-                f"HTTP 500 with an empty body. This is a known bug of stock Vtiger 8.x under "
-                f"PHP 8, where every {spec.name} call fails this way; it was not retried. "
-                f"Workaround: {hint}",
-                status=status,
+                f"{name}: not sent, because client.features.{name} is False: this server "
+                f"cannot run {name} (stock Vtiger 8.x under PHP 8 answers every {name} "
+                f"with HTTP 500 and an empty body). Workaround: {BROKEN_ON_8[name]}",
+                status=500,
                 excerpt="",
-                operation=spec.name,
+                operation=name,
             )
-        return read_envelope(response, spec.name, self._scrub)
 
     def _scrub(self, text: str) -> str:
         current = self._login

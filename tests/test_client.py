@@ -124,7 +124,20 @@ def test_wrong_access_key_raises_authentication_error(crm: Emulator) -> None:
         client.list_types()
     assert caught.value.code == "INVALID_USER_CREDENTIALS"
     assert caught.value.operation == "login"
+    assert caught.value.message == "Invalid username or password"  # the server's words
+    # A password where the access key belongs is the usual mistake: say so.
+    text = str(caught.value)
+    assert "access key, not the password" in text
+    assert "My Preferences" in text
+    assert "not-the-key" not in text
     assert ops(crm) == ["getchallenge", "login"]  # no retry storm on a refused login
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8088", "crm.example.com/vtiger", "localhost:80"])
+def test_url_without_scheme_fails_at_once_with_a_hint(url: str) -> None:
+    with pytest.raises(ValueError, match="http:// or https://") as caught:
+        vtorm.Client(url, "admin", "key")
+    assert f"'https://{url}'" in str(caught.value)
 
 
 def test_unknown_user_raises_access_denied_on_challenge(crm: Emulator) -> None:

@@ -73,6 +73,13 @@ def _describe_non_envelope(
             "it redirects to (vtorm does not follow redirects: a redirected POST loses "
             "its body)"
         )
+    if status == 404:
+        where = response.request.url.split("?", 1)[0]
+        return (
+            f"{operation}: the server answered HTTP 404 (not found) for {where}: the URL is "
+            "probably wrong; give the CRM's base URL (the address of its login page) or "
+            "its full .../webservice.php URL"
+        )
     stripped = text.strip()
     if not stripped and status >= 500:
         return (
@@ -80,11 +87,13 @@ def _describe_non_envelope(
             "(a PHP fatal error: unknown operation, missing parameter, or an "
             "operation this server version cannot run)"
         )
-    if not stripped:
+    if not stripped and status == 200:
         return (
             f"{operation}: the server answered an empty body instead of JSON "
             "(Vtiger does so when a value holds invalid UTF-8)"
         )
+    if not stripped:
+        return f"{operation}: the server answered HTTP {status} with an empty body"
     if stripped.startswith("<") or "<html" in stripped[:500].lower():
         return f"{operation}: the server answered an HTML page instead of the JSON envelope"
     return f"{operation}: the server answered text that is not the JSON envelope"

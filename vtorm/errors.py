@@ -27,13 +27,16 @@ class VtigerError(VtormError):
     """
 
     codes: ClassVar[frozenset[str]] = frozenset()
+    #: What to do about a code, added to the message (``.message`` stays the server's).
+    hints: ClassVar[dict[str, str]] = {}
 
     def __init__(self, code: str, message: str, operation: str | None = None) -> None:
         self.code = code
         self.message = message
         self.operation = operation
         where = f" during {operation}" if operation else ""
-        super().__init__(f"{code}: {message}{where}")
+        hint = self.hints.get(code)
+        super().__init__(f"{code}: {message}{where}" + (f". {hint}" if hint else ""))
 
     @staticmethod
     def from_envelope(error: Any, operation: str | None = None) -> VtigerError:
@@ -57,6 +60,13 @@ class AuthenticationError(VtigerError):
             "AUTHENTICATION_FAILURE",
         }
     )
+    hints: ClassVar[dict[str, str]] = {
+        "INVALID_USER_CREDENTIALS": (
+            "vtorm logs in with the user's access key, not the password: copy it from "
+            "the user's My Preferences page in the CRM (field Access Key), and check "
+            "the user name"
+        ),
+    }
 
 
 class SessionError(VtigerError):

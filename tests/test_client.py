@@ -13,6 +13,7 @@ import pytest
 import requests
 
 import vtorm
+import vtorm.transport
 from vtorm.features import BROKEN_ON_8
 from vtorm.testing import Emulator
 
@@ -687,6 +688,51 @@ def test_call_unknown_operation(client: vtorm.Client, crm: Emulator) -> None:
 def test_call_refuses_odd_methods(client: vtorm.Client) -> None:
     with pytest.raises(ValueError, match="GET"):
         client.call("retrieve", method="PUT", id="12x1")
+
+
+# -- event hooks -----------------------------------------------------------------
+
+
+def test_event_hooks_see_every_attempt_and_every_answer(crm: Emulator) -> None:
+    seen: list[str] = []
+    client = vtorm.Client(
+        crm.url,
+        crm.username,
+        crm.access_key,
+        backoff=0.001,
+        event_hooks={"request": [lambda r: seen.append(f"> {r.operation}")]},
+    )
+    client.event_hooks["response"].append(
+        lambda r: seen.append(f"< {r.request.operation} {r.status}")
+    )
+    client.login()
+    crm.inject("drop", operation="listtypes")
+    client.list_types()
+    assert seen == [
+        "> getchallenge",
+        "< getchallenge 200",
+        "> login",
+        "< login 200",
+        "> listtypes",  # dropped: no answer
+        "> listtypes",
+        "< listtypes 200",
+    ]
+
+
+def test_event_hooks_get_the_wire_form(client: vtorm.Client) -> None:
+    requests_seen: list[vtorm.transport.Request] = []
+    client.event_hooks["request"].append(requests_seen.append)
+    client.login()
+    challenge, login = requests_seen
+    assert challenge.method == "GET"
+    assert challenge.url == f"{client.url}?operation=getchallenge&username=admin"
+    assert login.method == "POST"
+    assert login.content.startswith(b"operation=login&username=admin&accessKey=")
+
+
+def test_event_hooks_refuse_unknown_events(crm: Emulator) -> None:
+    with pytest.raises(ValueError, match="'answer'"):
+        vtorm.Client(crm.url, crm.username, crm.access_key, event_hooks={"answer": []})
 
 
 def test_proxies_come_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -40,7 +40,7 @@ from vtorm.redaction import Secret, redact, request_summary, shorten
 from vtorm.retry import Backoff, send_with_retries
 from vtorm.transport import BaseTransport, Files, Request, Response, build_request, endpoint_url
 
-__all__ = ["Client", "LoginResult", "SyncResult"]
+__all__ = ["Client", "EventHook", "LoginResult", "SyncResult"]
 
 log = logging.getLogger("vtorm.client")
 
@@ -48,6 +48,11 @@ log = logging.getLogger("vtorm.client")
 _RENEW_CODES = SessionError.codes
 # extendsession answers this, not a session code, when its session is gone.
 _EXTEND_RENEW_CODES = _RENEW_CODES | {"AUTHENTICATION_FAILURE"}
+_HOOK_EVENTS = ("request", "response")
+
+#: A function called with each :class:`~vtorm.transport.Request` sent or each
+#: :class:`~vtorm.transport.Response` received (see ``Client.event_hooks``).
+EventHook = Callable[[Any], object]
 
 
 @attrs.frozen
@@ -142,6 +147,9 @@ class Client:
     instead of HTTP (e.g. :class:`vtorm.testing.InProcessTransport`).
     ``features`` states what the server can do
     (:class:`~vtorm.features.Features`); unknown capabilities are found out.
+    ``event_hooks`` maps ``"request"`` and ``"response"`` to functions called
+    with every request sent (each attempt) and every response received, on
+    any transport (:attr:`event_hooks` may be changed later).
 
     The first call logs in (``getchallenge`` then ``login``). Calls may come
     from several threads at once: they share one transport and one login.
@@ -161,6 +169,7 @@ class Client:
         backoff: float = 0.2,
         backoff_cap: float = 2.0,
         features: Features | None = None,
+        event_hooks: Mapping[str, Sequence[EventHook]] | None = None,
     ) -> None:
         if not url:
             raise ValueError("Client: url is empty")
@@ -172,6 +181,12 @@ class Client:
             raise ValueError("Client: max_retries must be >= 0")
         if session is not None and transport is not None:
             raise ValueError("Client: give a session or a transport, not both")
+        unknown = sorted(set(event_hooks or ()) - set(_HOOK_EVENTS))
+        if unknown:
+            raise ValueError(
+                f"Client: event_hooks has no event {unknown[0]!r}; "
+                f"the events are {', '.join(map(repr, _HOOK_EVENTS))}"
+            )
         self.url = endpoint_url(url)
         self.username = username
         self._access_key = Secret(access_key)
@@ -193,6 +208,11 @@ class Client:
         self._describe_cache: dict[str, dict[str, Any]] = {}
         #: What this client's server can do, learned as it answers (see vtorm.features).
         self.features = features if features is not None else Features()
+        #: ``{"request": [...], "response": [...]}``: called with each request sent
+        #: and each response received, in the thread that sends.
+        self.event_hooks: dict[str, list[EventHook]] = {
+            event: list((event_hooks or {}).get(event, ())) for event in _HOOK_EVENTS
+        }
 
     # -- state ---------------------------------------------------------------
 
@@ -602,6 +622,8 @@ class Client:
 
     def _exchange(self, spec: OperationSpec, request: Request, detail: str) -> Any:
         """One attempt: send ``request``, read the envelope, return its result."""
+        for hook in self.event_hooks["request"]:
+            hook(request)
         started = time.perf_counter()
         try:
             response = self._transport.handle_request(request)
@@ -617,6 +639,8 @@ class Client:
             )
             raise
         elapsed = (time.perf_counter() - started) * 1000
+        for hook in self.event_hooks["response"]:
+            hook(response)
         try:
             envelope = self._read(spec, response)
         except ProtocolError:

@@ -15,7 +15,7 @@ import requests
 import vtorm
 import vtorm.transport
 from vtorm.features import BROKEN_ON_8
-from vtorm.testing import Emulator
+from vtorm.testing import Emulator, InProcessTransport
 
 
 @pytest.fixture
@@ -84,6 +84,29 @@ def test_constructor_refuses_empty_credentials(crm: Emulator) -> None:
         vtorm.Client(crm.url, "", crm.access_key)
     with pytest.raises(ValueError, match="max_retries"):
         vtorm.Client(crm.url, crm.username, crm.access_key, max_retries=-1)
+
+
+def test_a_given_requests_session_is_used_and_left_open(crm: Emulator) -> None:
+    session = requests.Session()
+    recorder = Recorder(session)
+    client = vtorm.Client(crm.url, crm.username, crm.access_key, session=session)
+    assert client.session is session
+    client.list_types()
+    client.close()
+    assert [r.method for r in recorder.requests] == ["GET", "POST", "GET", "POST"]
+    # Not closed: its pooled connection is still there (a session's close() empties the pool).
+    assert len(session.get_adapter(crm.url).poolmanager.pools) == 1  # type: ignore[attr-defined]
+
+
+def test_a_session_and_a_transport_are_not_both_taken(crm: Emulator) -> None:
+    with pytest.raises(ValueError, match="session or a transport"):
+        vtorm.Client(
+            crm.url,
+            crm.username,
+            crm.access_key,
+            session=requests.Session(),
+            transport=InProcessTransport(crm),
+        )
 
 
 def test_login_returns_session_facts(client: vtorm.Client, crm: Emulator) -> None:

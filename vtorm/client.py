@@ -138,15 +138,16 @@ class Client:
 
     ``url`` is the CRM's base URL or its full ``.../webservice.php`` URL
     (``http://`` or ``https://``). ``timeout`` is in seconds per request;
-    ``verify`` is requests' TLS setting (``True``: check certificates, the
-    default; or a CA bundle path). ``max_retries`` bounds the retries of a
-    request that failed below the protocol; ``backoff`` and ``backoff_cap``
-    shape the jittered exponential wait between them (seconds). ``session``
-    is a ``requests.Session`` to send through instead of the client's own;
-    ``transport`` a :class:`~vtorm.transport.BaseTransport` to send through
-    instead of HTTP (e.g. :class:`vtorm.testing.InProcessTransport`).
-    ``features`` states what the server can do
-    (:class:`~vtorm.features.Features`); unknown capabilities are found out.
+    ``verify`` is requests' TLS setting of the client's own HTTP transport
+    (``True``: check certificates, the default; or a CA bundle path).
+    ``max_retries`` bounds the retries of a request that failed below the
+    protocol; ``backoff`` and ``backoff_cap`` shape the jittered exponential
+    wait between them (seconds). ``session`` is a ``requests.Session`` to
+    send through instead of the client's own; ``transport`` a
+    :class:`~vtorm.transport.BaseTransport` to send through instead of HTTP
+    (e.g. :class:`vtorm.testing.InProcessTransport`). ``features`` states
+    what the server can do (:class:`~vtorm.features.Features`); unknown
+    capabilities are found out.
     ``event_hooks`` maps ``"request"`` and ``"response"`` to functions called
     with every request sent (each attempt) and every response received, on
     any transport (:attr:`event_hooks` may be changed later).

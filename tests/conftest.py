@@ -26,7 +26,7 @@ def crm(vtiger_emulator: Emulator) -> Emulator:
 
 @pytest.fixture
 def client(crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
-    """A logged-in client of ``crm``, also the default client for the test."""
+    """A logged-in client of ``crm`` (in-process, no socket), the default client for the test."""
     c = make_client(crm)
     monkeypatch.setattr(context, "_default", c)  # restored after the test
     yield c

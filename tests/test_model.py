@@ -526,7 +526,7 @@ def test_round_trip_through_the_embedded_crm(vtiger_client: Any) -> None:
     account = Accounts(accountname="Acme & Sons", assigned_user_id="19x1")
     account._mark_clean(vtiger_client.create("Accounts", account._changes()))
     assert account.id is not None
-    assert account.id.startswith(Accounts.__id_prefix__ + "x")
+    assert account.id.startswith(Accounts._meta.id_prefix + "x")
 
     contact = Contacts(
         lastname="O'Brien",

@@ -34,24 +34,22 @@ def titles(client: vtorm.Client) -> dict[str, str]:
 
 
 class InFlight:
-    """The most requests the client had in flight at once (wraps its session's send)."""
+    """The most requests the client had in flight at once (from its event hooks)."""
 
     def __init__(self, client: vtorm.Client) -> None:
         self.now = self.most = 0
         self._lock = threading.Lock()
-        send = client.session.send
+        client.event_hooks["request"].append(self._sent)
+        client.event_hooks["response"].append(self._answered)
 
-        def counting(request: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                self.now += 1
-                self.most = max(self.most, self.now)
-            try:
-                return send(request, **kwargs)
-            finally:
-                with self._lock:
-                    self.now -= 1
+    def _sent(self, request: Any) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
 
-        client.session.send = counting  # type: ignore[method-assign]
+    def _answered(self, response: Any) -> None:
+        with self._lock:
+            self.now -= 1
 
 
 # --------------------------------------------------------------------------- update

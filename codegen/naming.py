@@ -56,8 +56,11 @@ MODEL_ATTRIBUTES: frozenset[str] = frozenset(
         "DoesNotExist",
         "MultipleObjectsReturned",
         "delete",
+        "dirty_fields",
         "id",
+        "is_dirty",
         "objects",
+        "pk",
         "refresh",
         "save",
     }

@@ -3,7 +3,7 @@
 import os as _os
 
 from vtorm.client import Client, LoginResult, SyncResult
-from vtorm.connection import connect, get_client
+from vtorm.context import connect, get_client
 from vtorm.errors import (
     AccessDeniedError,
     AuthenticationError,

@@ -399,7 +399,7 @@ def _id_out(model: str, info: FieldInfo, value: Any) -> str:
 
     refers_to: tuple[str, ...] = getattr(info, "refers_to", ())
     if isinstance(value, Model):
-        target = value.__module_name__
+        target = type(value)._meta.module
         if refers_to and target not in refers_to:
             raise _refuse(
                 model, info, value, f"is a {target} record; this field refers to "
@@ -416,13 +416,14 @@ def _id_out(model: str, info: FieldInfo, value: Any) -> str:
     prefix = value.partition("x")[0]
     if info.wire == "id":
         own = model_for_module(model)
-        if own is not None and prefix != own.__id_prefix__:
+        own_prefix = None if own is None else own._meta.id_prefix
+        if own_prefix is not None and prefix != own_prefix:
             raise _refuse(
-                model, info, value, f"is not a {model} id (their prefix is {own.__id_prefix__})"
+                model, info, value, f"is not a {model} id (their prefix is {own_prefix})"
             )
     elif info.type == "reference" and refers_to:
         targets = [model_for_module(name) for name in refers_to]
-        known = [cls.__id_prefix__ for cls in targets if cls is not None]
+        known = [cls._meta.id_prefix for cls in targets if cls is not None]
         if len(known) == len(targets) and prefix not in known:
             raise _refuse(
                 model, info, value,

@@ -92,7 +92,7 @@ def field_info(model: type[Model], name: str) -> FieldInfo:
     if info is None:
         choices = ", ".join(sorted(model._meta.fields))
         raise FieldError(
-            f"{model.__name__} has no field {name!r} (module {model.__module_name__}); "
+            f"{model.__name__} has no field {name!r} (module {model._meta.module}); "
             f"choices are: {choices}"
         )
     return info
@@ -153,7 +153,7 @@ def wire_text(model: type[Model], info: FieldInfo, value: Any) -> str:
     else:
         from vtorm.types import to_wire
 
-        converted = to_wire(info, value, model.__module_name__)
+        converted = to_wire(info, value, model._meta.module)
         text = _as_text(model, info, value, converted)
         if info.wire == "id" or info.type in ID_TYPES:
             text = _check_id(model, info, value, text)
@@ -200,10 +200,10 @@ def _check_id(model: type[Model], info: FieldInfo, value: Any, text: str) -> str
             f"{model.__name__}.{info.attr}: {value!r} is not a record id of the form "
             "'<prefix>x<number>' such as '12x8'"
         )
-    if info.wire == "id" and text.partition("x")[0] != model.__id_prefix__:
+    if info.wire == "id" and text.partition("x")[0] != model._meta.id_prefix:
         raise ValidationError(
-            f"{model.__name__}.id: {value!r} is not a {model.__module_name__} id "
-            f"(their prefix is {model.__id_prefix__})"
+            f"{model.__name__}.id: {value!r} is not a {model._meta.module} id "
+            f"(their prefix is {model._meta.id_prefix})"
         )
     return text
 

@@ -1,11 +1,11 @@
-"""vtorm.connect() and vtorm.get_client(): the default client."""
+"""vtorm.context: the default client (vtorm.connect, vtorm.get_client) and the client rule."""
 
 from __future__ import annotations
 
 import pytest
 
 import vtorm
-import vtorm.connection
+import vtorm.context
 from vtorm.testing import Emulator
 
 VARIABLES = ("VTIGER_URL", "VTIGER_USERNAME", "VTIGER_ACCESS_KEY")
@@ -14,7 +14,7 @@ VARIABLES = ("VTIGER_URL", "VTIGER_USERNAME", "VTIGER_ACCESS_KEY")
 @pytest.fixture(autouse=True)
 def no_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts without a default client and leaves the process as it was."""
-    monkeypatch.setattr(vtorm.connection, "_default", None)
+    monkeypatch.setattr(vtorm.context, "_default", None)
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
@@ -79,3 +79,37 @@ def test_empty_variable_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> No
 def test_connect_refuses_other_objects() -> None:
     with pytest.raises(TypeError, match=r"vtorm\.Client"):
         vtorm.connect("http://crm.example")  # type: ignore[arg-type]
+
+
+def test_client_for_prefers_the_given_then_the_instances_then_the_default(
+    vtiger_emulator: Emulator,
+) -> None:
+    from crm_models import Contacts
+
+    crm = vtiger_emulator
+    default, own, given = (vtorm.Client(crm.url, crm.username, crm.access_key) for _ in "abc")
+    contact = Contacts(lastname="x")
+    with pytest.raises(vtorm.VtormError, match="connect"):
+        vtorm.context.client_for(None, contact)
+    vtorm.connect(default)
+    assert vtorm.context.client_for() is default
+    assert vtorm.context.client_for(None, contact) is default
+    contact._state.client = own
+    assert vtorm.context.client_for(None, contact) is own
+    assert vtorm.context.client_for(given, contact) is given
+    assert crm.calls == []
+
+
+def test_the_active_unit_of_work_is_set_and_restored() -> None:
+    assert vtorm.context.active_unit_of_work() is None
+    outer, inner = vtorm.UnitOfWork(), vtorm.UnitOfWork()
+    token = vtorm.context.activate(outer)
+    try:
+        assert vtorm.context.active_unit_of_work() is outer
+        second = vtorm.context.activate(inner)
+        assert vtorm.context.active_unit_of_work() is inner
+        vtorm.context.deactivate(second)
+        assert vtorm.context.active_unit_of_work() is outer
+    finally:
+        vtorm.context.deactivate(token)
+    assert vtorm.context.active_unit_of_work() is None

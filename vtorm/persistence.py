@@ -48,6 +48,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.query import paging
 from vtorm.types import to_wire
 
 if TYPE_CHECKING:
@@ -368,6 +369,9 @@ def record(
     if write is None:
         return
     obj.__dict__.update(write.kept)
+    if write.operation == "revise":
+        # A loop iterating the records may have to skip this one further on.
+        paging.note_write(obj, write.element)
     if write.operation == "create":
         uow = active_unit_of_work()
         if uow is not None:

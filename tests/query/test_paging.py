@@ -27,6 +27,13 @@ STATEMENT = re.compile(
 )
 
 
+TERM = re.compile(r"(?P<col>\w+) (?P<op>IN|<=|>=|!=|=|<|>) (?P<value>\(.*\)|'[^']*')")
+
+
+def _number(ident: str) -> int:
+    return int(ident.partition("x")[2])
+
+
 class ScriptedServer:
     def __init__(self, n: int, hidden: frozenset[int] = frozenset()) -> None:
         self.records = [
@@ -35,28 +42,48 @@ class ScriptedServer:
         self.hidden = hidden
         self.sent: list[str] = []
 
+    @staticmethod
+    def _value(r: dict[str, Any], col: str) -> Any:
+        return _number(r["id"]) if col == "id" else r[col]
+
+    def _holds(self, r: dict[str, Any], term: str) -> bool:
+        m = TERM.fullmatch(term)
+        assert m, term
+        col, op, value = m["col"], m["op"], m["value"]
+        if op == "IN":
+            wanted = {_number(v) if col == "id" else v for v in re.findall(r"'([^']*)'", value)}
+            return self._value(r, col) in wanted
+        literal: Any = value[1:-1]
+        if col == "id":
+            literal = _number(literal)
+        have = self._value(r, col)
+        return {"=": have == literal, "!=": have != literal, "<": have < literal,
+                ">": have > literal, "<=": have <= literal, ">=": have >= literal}[op]
+
+    def _matches(self, r: dict[str, Any], where: str) -> bool:
+        # AND binds tighter than OR, as on the server; no value here holds " OR ".
+        return any(all(self._holds(r, t) for t in conj.split(" AND "))
+                   for conj in where.split(" OR "))
+
     def query(self, vtql: str) -> list[dict[str, Any]]:
         self.sent.append(vtql)
         m = STATEMENT.fullmatch(vtql)
         assert m, vtql
         found = self.records
         if m["where"]:
-            wanted = set(re.findall(r"'(12x\d+)'", m["where"]))
-            found = [r for r in found if r["id"] in wanted]
+            found = [r for r in found if self._matches(r, m["where"])]
         order = m["order"]
         desc = order.endswith(" DESC")
         columns = [c.strip() for c in order.removesuffix(" DESC").split(",")]
 
-        def key(r: dict[str, Any], col: str) -> Any:
-            return int(r["id"].partition("x")[2]) if col == "id" else r[col]
-
-        # One direction for the last column, as the server does.
-        found = sorted(found, key=lambda r: key(r, columns[-1]), reverse=desc)
+        # One direction for the last column, as the server does; ties by
+        # insertion order otherwise (not by id: only what is asked is sorted).
+        found = sorted(found, key=lambda r: self._value(r, columns[-1]), reverse=desc)
         for col in reversed(columns[:-1]):
-            found = sorted(found, key=lambda r, c=col: key(r, c))  # type: ignore[misc]
+            found = sorted(found, key=lambda r, c=col: self._value(r, c))  # type: ignore[misc]
         off, lim = int(m["off"] or 0), int(m["lim"])
         page = found[off : off + min(lim, 100)]
-        return [dict(r) for r in page if int(r["id"].partition("x")[2]) not in self.hidden]
+        return [dict(r) for r in page if _number(r["id"]) not in self.hidden]
 
 
 def ids(found: Any) -> list[int]:
@@ -75,7 +102,8 @@ def test_short_pages_do_not_end_iteration() -> None:
     server = ScriptedServer(250, hidden | {150, 151})
     got = ids(rows(server, Query(Contacts)))  # type: ignore[arg-type]
     assert got == [50, *[i for i in range(101, 251) if i not in (150, 151)]]
-    assert server.sent[1].endswith("LIMIT 100, 100;")
+    # The next page starts after the last row read, not at an offset.
+    assert server.sent[1] == "SELECT * FROM Contacts WHERE id > '12x50' ORDER BY id LIMIT 100;"
 
 
 def test_slices_ask_only_for_what_they_need() -> None:
@@ -87,14 +115,18 @@ def test_slices_ask_only_for_what_they_need() -> None:
     server = ScriptedServer(300)
     got = ids(rows(server, Query(Contacts, low=50, high=260)))  # type: ignore[arg-type]
     assert got == list(range(51, 261))
-    assert [s.rsplit("LIMIT ", 1)[1] for s in server.sent] == ["50, 100;", "150, 100;", "250, 10;"]
+    assert server.sent == [
+        "SELECT * FROM Contacts ORDER BY id LIMIT 50, 100;",
+        "SELECT * FROM Contacts WHERE id > '12x150' ORDER BY id LIMIT 100;",
+        "SELECT * FROM Contacts WHERE id > '12x250' ORDER BY id LIMIT 10;",
+    ]
 
 
 def test_slice_short_page_is_filled_from_the_next_offset() -> None:
     server = ScriptedServer(300, frozenset({3, 4}))
     got = ids(rows(server, Query(Contacts, high=10)))  # type: ignore[arg-type]
     assert got == [1, 2, 5, 6, 7, 8, 9, 10, 11, 12]
-    assert [s.rsplit("LIMIT ", 1)[1] for s in server.sent] == ["10;", "10, 2;"]
+    assert server.sent[1] == "SELECT * FROM Contacts WHERE id > '12x10' ORDER BY id LIMIT 2;"
 
 
 def test_non_unique_order_pages_with_id_tiebreak() -> None:
@@ -106,13 +138,22 @@ def test_non_unique_order_pages_with_id_tiebreak() -> None:
     assert "ORDER BY lastname, id LIMIT" in server.sent[0]
 
 
-def test_descending_non_unique_order_reads_the_reverse_backwards() -> None:
+def test_descending_non_unique_order_pages_with_ties_in_id_order() -> None:
     server = ScriptedServer(230)
     query = Query(Contacts, ordering=(("lastname", True),))  # type: ignore[arg-type]
     got = list(rows(server, query))
     expected = sorted(server.records, key=lambda r: (r["lastname"], ids([r])[0]), reverse=True)
     assert got == expected
-    assert all("ORDER BY lastname, id LIMIT" in s for s in server.sent)
+    assert server.sent[0] == "SELECT * FROM Contacts ORDER BY lastname DESC LIMIT 100;"
+    # The next page holds the value the last one ended with, whole.
+    assert server.sent[1].startswith("SELECT * FROM Contacts WHERE lastname <= 'name")
+    # A page ends one value early; a value filling a page is read in id order on
+    # its own; the rows with an empty value (none here) are looked for at the end.
+    assert len(server.sent) == 7
+    assert server.sent[4] == (
+        "SELECT * FROM Contacts WHERE lastname = 'name00' ORDER BY id DESC LIMIT 100;"
+    )
+    assert server.sent[-1] == "SELECT id, lastname FROM Contacts ORDER BY lastname, id LIMIT 100;"
 
 
 def test_split_filter_streams_merge_in_id_order_without_duplicates() -> None:

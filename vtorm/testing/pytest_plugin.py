@@ -2,7 +2,9 @@
 
 Installing vtorm registers this plugin: ``vtiger_emulator`` is a started
 :class:`~vtorm.testing.Emulator` (stopped after the test) and
-``vtiger_client`` a ``vtorm.Client`` logged in to it.
+``vtiger_client`` a ``vtorm.Client`` logged in to it, which is also the
+default client (``vtorm.connect``) for the test: models used without
+``using()`` reach the test's own CRM. The previous default is restored after.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ def vtiger_emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Client]:
-    """A ``vtorm.Client`` logged in to the test's emulator."""
+    """A ``vtorm.Client`` logged in to the test's emulator, the default client for the test."""
     # Imported here so that loading the plugin stays cheap for suites that never use it.
     from vtorm.client import Client
+    from vtorm.context import default_client
 
     client = Client(vtiger_emulator.url, vtiger_emulator.username, vtiger_emulator.access_key)
     try:
         client.login()
-        yield client
+        with default_client(client):
+            yield client
     finally:
         client.close()

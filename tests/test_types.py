@@ -15,7 +15,8 @@ from models_fixture import WIDGET_ROW as BASE_ROW
 from models_fixture import Organizations, People, Widgets
 
 from vtorm import FieldInfo, ValidationError
-from vtorm.types import converter, row_builder, to_python, to_wire
+from vtorm.rows import converter, row_builder
+from vtorm.types import to_python, to_wire
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDED = FIXTURES / "recorded"
@@ -44,7 +45,7 @@ def refused(attr: str, value: Any) -> ValidationError:
 # --------------------------------------------------------------------------- inbound
 
 TEXT_ATTRS = [
-    "name", "notes", "email", "phone", "website", "skype", "status", "widget_no",
+    "name", "notes", "email", "phone", "website", "skype", "status", "grade", "widget_no",
     "secret", "attachment", "photo", "mystery", "class_",
 ]  # fmt: skip
 ALL_ATTRS = list(INFO)
@@ -71,6 +72,8 @@ def test_empty_is_none_for_every_type(attr: str, empty: Any) -> None:
         ("price", "1234.50000000", Decimal("1234.50000000")),
         ("active", "1", True),
         ("active", "0", False),
+        ("active", "on", True),
+        ("active", "off", False),
         ("due", "1980-05-17", datetime.date(1980, 5, 17)),
         ("due", "0000-00-00", None),
         ("stamp", "2026-11-29 02:01:11", datetime.datetime(2026, 11, 29, 2, 1, 11, tzinfo=UTC)),
@@ -107,8 +110,8 @@ def test_products_currency1_json_number() -> None:
 
 @pytest.mark.parametrize(
     ("attr", "text"),
-    [("quantity", "many"), ("quantity", "14.7"), ("active", "yes"), ("due", "17/05/1980"),
-     ("stamp", "yesterday"), ("at", "noon"), ("price", "1,234.50")],
+    [("quantity", "many"), ("quantity", "14.7"), ("active", ["1"]), ("due", "17/05/1980"),
+     ("stamp", "yesterday"), ("at", "noon"), ("at", "14"), ("price", "1,234.50")],
 )  # fmt: skip
 def test_values_the_type_cannot_hold_raise(attr: str, text: str) -> None:
     with pytest.raises(ValidationError, match=info(attr).wire):
@@ -161,9 +164,31 @@ def test_values_written(attr: str, value: Any, expected: str) -> None:
     assert wire(attr, value) == expected
 
 
-def test_picklist_values_are_not_checked() -> None:
-    # describe lists the values of the describing user's role only.
-    assert wire("status", "Refurbished") == "Refurbished"
+@pytest.mark.parametrize(
+    ("wire_value", "expected"),
+    [
+        # Vtiger_Boolean_UIType::getDisplayValue: a number equal to 1, or "on".
+        ("1", True), ("on", True), ("ON", True), ("On", True), (" 1", True), ("1.0", True),
+        ("1e0", True), (1, True), (1.0, True), (True, True),
+        ("0", False), ("off", False), ("OFF", False), ("no", False), ("yes", False),
+        ("true", False), ("false", False), ("2", False), ("-1", False), ("0x1", False),
+        ("\u0661", False), (0, False), (2, False), (False, False),
+        ("", None), (None, None),
+    ],
+)  # fmt: skip
+def test_booleans_read_as_the_server_reads_them(wire_value: Any, expected: bool | None) -> None:
+    assert to_python(info("active"), wire_value) is expected
+    row = dict(BASE_ROW, active=wire_value)
+    assert Widgets._from_row(row, None).active is expected
+
+
+def test_picklist_value_outside_the_fields_values_is_refused() -> None:
+    error = refused("status", "Refurbished")
+    assert "'New', 'Used', 'Broken'" in str(error)
+
+
+def test_picklist_without_listed_values_takes_any_text() -> None:
+    assert wire("grade", "Refurbished") == "Refurbished"
 
 
 @pytest.mark.parametrize("value", ["true", "TRUE", "yes", "on", 2, -1, "", 0.5, None.__class__])
@@ -213,7 +238,7 @@ def test_double_refusals(value: Any) -> None:
     refused("ratio", value)
 
 
-@pytest.mark.parametrize("attr", ["name", "notes", "status", "keywords"])
+@pytest.mark.parametrize("attr", ["name", "notes", "grade", "keywords"])
 def test_four_byte_characters_refused(attr: str) -> None:
     value: Any = ["Smile 😀"] if attr == "keywords" else "Smile 😀"
     error = refused(attr, value)
@@ -244,7 +269,10 @@ def test_multipicklist_separator_refused_without_a_known_list() -> None:
     refused("keywords", ["a |##| b"])
 
 
-@pytest.mark.parametrize("value", ["12x", "12x-1", "abc", "5", "x5", " 81x5", 81, "81x5;"])
+@pytest.mark.parametrize(
+    "value",
+    ["12x", "12x-1", "abc", "5", "x5", " 81x5", 81, "81x5;", "\uff18\uff11x\uff15", "81x\u0665"],
+)
 def test_id_shape_refusals(value: Any) -> None:
     refused("org_id", value)
     refused("assigned_user_id", value)
@@ -280,7 +308,8 @@ SAFE_TEXT = st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"
 DOMAINS: dict[str, st.SearchStrategy[Any]] = {
     "name": SAFE_TEXT,
     "notes": SAFE_TEXT,
-    "status": SAFE_TEXT,
+    "status": st.sampled_from(["New", "Used", "Broken"]),
+    "grade": SAFE_TEXT,
     "quantity": st.integers(-(2**63), 2**63),
     "ratio": st.decimals(allow_nan=False, allow_infinity=False, places=6),
     "price": st.decimals(allow_nan=False, allow_infinity=False, places=2),
@@ -295,7 +324,7 @@ DOMAINS: dict[str, st.SearchStrategy[Any]] = {
         SAFE_TEXT.filter(lambda s: "|##|" not in s and s == s.strip() and s != ""), min_size=1
     ),
     "org_id": st.integers(0, 10**9).map(lambda n: f"81x{n}"),
-    "assigned_user_id": st.from_regex(r"\A\d{1,3}x\d{1,9}\Z"),
+    "assigned_user_id": st.from_regex(r"\A[0-9]{1,3}x[0-9]{1,9}\Z"),
 }
 
 
@@ -363,6 +392,42 @@ def test_compiled_builder_falls_back_on_unusual_shapes(
     obj = Widgets._from_row(row, None)
     assert getattr(obj, attr) == expected
     assert _values(obj) == _careful(Widgets, row)
+
+
+# Wire texts near the edges of what each type's reader and fast path accept.
+ODD_WIRE_TEXTS = [
+    "", "0", "1", "on", "off", "yes", "14", "3.000", "NaN", "-Infinity", "1e3", " 7",
+    "4_2", "\u0667", "2026-12-24", "20261224", "2026-W01-1", "0000-00-00",
+    "2026-02-30", "2026-11-29 02:01:11", "2026-11-29T02:01:11", "23:59:59", "09:30",
+    "1234.50000000", "Sports |##| Books", "81x5", "A",
+]  # fmt: skip
+WIRE_SHAPES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True),
+    st.lists(st.sampled_from(["Sports", "1"]), max_size=2),
+    st.sampled_from(ODD_WIRE_TEXTS),
+    st.text(max_size=12),
+)
+
+
+@pytest.mark.parametrize("attr", ALL_ATTRS)
+def test_compiled_builder_agrees_with_the_reader_on_any_value(attr: str) -> None:
+    field_info = info(attr)
+
+    @given(WIRE_SHAPES)
+    def check(value: Any) -> None:
+        row = dict(WIDGET_ROW, **{field_info.wire: value})
+        try:
+            expected = _careful(Widgets, row)
+        except ValidationError:
+            with pytest.raises(ValidationError, match=field_info.wire):
+                Widgets._from_row(row, None)
+            return
+        assert _values(Widgets._from_row(row, None)) == expected
+
+    check()
 
 
 def test_compiled_builder_names_the_field_of_a_bad_value() -> None:

@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     except (VtormError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    fields = sum(len(module.fields) for module in schema.modules)
+    fields = sum(len(module.record_fields) for module in schema.modules)
     print(f"wrote {args.out}: {len(schema.modules)} models, {fields} fields", file=sys.stderr)
     return 0
 

@@ -52,7 +52,7 @@ def summarize(schema: Schema) -> dict[str, ModuleSummary]:
     result: dict[str, ModuleSummary] = {}
     for plan in plan_modules(schema.modules):
         fields = {
-            field.spec.wire: FieldSummary(
+            field.spec.name: FieldSummary(
                 attr=field.attr,
                 type=field.spec.type,
                 label=field.spec.label,
@@ -65,7 +65,7 @@ def summarize(schema: Schema) -> dict[str, ModuleSummary]:
             )
             for field in plan.fields
         }
-        attr_of = {field.spec.wire: field.attr for field in plan.fields}
+        attr_of = {field.spec.name: field.attr for field in plan.fields}
         result[plan.spec.name] = ModuleSummary(
             cls=plan.cls,
             id_prefix=plan.spec.id_prefix,

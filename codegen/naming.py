@@ -193,7 +193,8 @@ def plan_modules(modules: Iterable[ModuleSpec]) -> tuple[ModulePlan, ...]:
     field_reserved = {**class_names, **dict.fromkeys(MODEL_ATTRIBUTES, _MODEL_ATTRIBUTE)}
     field_reserved.update(module_names)
     attrs_by_module = [
-        _assign([field.wire for field in spec.fields], "f", field_reserved) for spec in specs
+        _assign([field.name for field in spec.record_fields], "f", field_reserved)
+        for spec in specs
     ]
     alias_reserved = {**class_names, **module_names}
     for names in attrs_by_module:
@@ -203,8 +204,8 @@ def plan_modules(modules: Iterable[ModuleSpec]) -> tuple[ModulePlan, ...]:
     for spec, names in zip(specs, attrs_by_module, strict=True):
         cls, cls_note = classes[spec.name]
         fields: list[FieldPlan] = []
-        for field in spec.fields:
-            attr, note = names[field.wire]
+        for field in spec.record_fields:
+            attr, note = names[field.name]
             alias = None
             if field.type == "picklist" and field.picklist:
                 alias, _ = _claim(alias_name(cls, attr), None, aliases_taken, alias_reserved)

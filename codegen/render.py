@@ -75,7 +75,7 @@ def annotation_base(field: FieldPlan, class_of: dict[str, str], module: str) -> 
         log.warning(
             "%s.%s: unknown field type %r, typed as str",
             module,
-            spec.wire,
+            spec.name,
             spec.type,
         )
         return ["str"]
@@ -117,7 +117,7 @@ def _header(info: SourceInfo, date: datetime.date) -> list[str]:
 
 def _field_args(field: FieldPlan) -> list[Arg]:
     spec = field.spec
-    args = [Arg(py_string(spec.wire)), Arg(py_string(spec.type))]
+    args = [Arg(py_string(spec.name)), Arg(py_string(spec.type))]
     if spec.label:
         args.append(Arg(f"label={py_string(spec.label)}"))
     if spec.mandatory:
@@ -153,7 +153,7 @@ def _class_lines(plan: ModulePlan, class_of: dict[str, str]) -> list[str]:
     lines.append(f"    __module_name__ = {py_string(spec.name)}")
     lines.append(f"    __id_prefix__ = {py_string(spec.id_prefix)}")
     # The runtime reads label fields as attributes (repr), so renamed ones follow their field.
-    attr_of = {field.spec.wire: field.attr for field in plan.fields}
+    attr_of = {field.spec.name: field.attr for field in plan.fields}
     labels = [py_string(attr_of.get(name, name)) for name in spec.label_fields]
     lines.extend(assignment("    ", "__label_fields__", labels))
     if plan.fields:
@@ -161,7 +161,7 @@ def _class_lines(plan: ModulePlan, class_of: dict[str, str]) -> list[str]:
     for field in plan.fields:
         union = annotation_base(field, class_of, spec.name)
         if field.note:
-            wire = _comment_text(py_string(field.spec.wire))
+            wire = _comment_text(py_string(field.spec.name))
             lines.append(f"    # {wire} {field.note}: attribute {field.attr}")
         if field.spec.type not in TYPE_ANNOTATIONS:
             kind = _comment_text(py_string(field.spec.type))

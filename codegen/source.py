@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from vtorm.client import Client
+from vtorm.describe import LISTTYPES_FILE, describe_file, describe_files
 from vtorm.errors import VtormError
 
 from .schema import (
@@ -179,11 +180,6 @@ def _load_json(path: Path, module: str | None) -> Any:
         ) from exc
 
 
-def _describe_files(root: Path) -> dict[str, Path]:
-    prefix, suffix = len("describe-"), len(".json")
-    return {path.name[prefix:-suffix]: path for path in root.glob("describe-*.json")}
-
-
 def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> RawDump:
     """Read a directory written by ``vtorm dump-schema`` (results or whole envelopes).
 
@@ -194,8 +190,8 @@ def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> Ra
     root = Path(directory)
     if not root.is_dir():
         raise SchemaError(f"schema directory {str(directory)!r} does not exist")
-    files = _describe_files(root)
-    listtypes_path = root / "listtypes.json"
+    files = describe_files(root)
+    listtypes_path = root / LISTTYPES_FILE
     if listtypes_path.exists():
         listtypes = _load_json(listtypes_path, None)
         available = list(parse_listtypes(listtypes).types)
@@ -207,7 +203,7 @@ def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> Ra
     for name in names:
         path = files.get(name)
         if path is None:
-            raise SchemaError(f"describe-{name}.json is missing from the dump", module=name)
+            raise SchemaError(f"{describe_file(name)} is missing from the dump", module=name)
         describes[name] = _load_json(path, name)
     info_path = root / DUMP_INFO
     info = _load_json(info_path, None) if info_path.exists() else {}

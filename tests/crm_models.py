@@ -733,7 +733,7 @@ class Calendar(Model):
         "visibility", "picklist", label="Visibility", picklist=("Private", "Public"), nullable=False
     )
     description: str | None = field("description", "text", label="Description")
-    duration_hours: datetime.time | None = field("duration_hours", "time", label="Duration")
+    duration_hours: int | None = field("duration_hours", "integer", label="Duration")
     duration_minutes: CalendarDurationMinutes | None = field(
         "duration_minutes", "picklist", label="Duration Minutes", picklist=("00", "15", "30", "45")
     )

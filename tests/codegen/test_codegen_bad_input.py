@@ -75,7 +75,7 @@ def test_malformed_describe_names_module_and_field(raw: Any, message: str) -> No
 
 def test_string_flags_of_pseudo_fields_are_read() -> None:
     raw = json.loads((STOCK / "describe-Products.json").read_text(encoding="utf-8"))
-    tax1 = next(f for f in parse_describe(raw, module="Products").fields if f.wire == "tax1")
+    tax1 = next(f for f in parse_describe(raw, module="Products").fields if f.name == "tax1")
     assert (tax1.mandatory, tax1.editable, tax1.nullable) == (False, True, True)
 
 

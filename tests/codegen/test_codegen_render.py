@@ -16,6 +16,8 @@ from vtorm.codegen.schema import Schema, SourceInfo, parse_describe
 from vtorm.codegen.source import from_dump
 
 DATE = datetime.date(2026, 11, 29)
+# Fields whose values are not of the type describe gives (see vtorm.describe).
+TYPE_FIXES = {("Calendar", "duration_hours"): "integer"}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,7 @@ def test_every_recorded_field_is_declared(
         if field["name"] == "id":
             continue
         got = declared.fields[field["name"]]
-        assert got.type == field["type"]["name"]
+        assert got.type == TYPE_FIXES.get((module, field["name"]), field["type"]["name"])
         assert got.label == field["label"]
         assert got.mandatory is (field["mandatory"] in (True, "1"))
         assert got.editable is (field["editable"] in (True, "1"))

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         with live_client(credentials) as (client, emulated):
-            raw = fetch_raw(client, args.modules)
+            raw = fetch_raw(client, args.modules, where=EMULATOR_SOURCE if emulated else None)
         if emulated:
             # The emulator's port changes every run; its URL means nothing later.
             source = EMULATOR_SOURCE

@@ -6,7 +6,9 @@ through one :class:`vtorm.Client`, its describes fetched concurrently.
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +47,7 @@ __all__ = [
 # Written by `vtorm dump-schema` next to the describes: who and what the dump
 # came from, so code generated from it can say so.
 DUMP_INFO = "vtorm-dump.json"
+log = logging.getLogger("vtorm.codegen")
 EMULATOR_SOURCE = "the embedded vtorm emulator"
 _WORKERS = 8
 
@@ -102,23 +105,40 @@ class RawDump:
     api_version: str | None = None
 
 
+def _unknown(name: str, available: Sequence[str]) -> str:
+    """``'Contact' (did you mean 'Contacts'?)``: the closest module name, if one is close."""
+    folded = [module for module in available if module.casefold() == name.casefold()]
+    close = folded or difflib.get_close_matches(name, available, n=1, cutoff=0.6)
+    if not close:
+        return repr(name)
+    return f"{name!r} (did you mean {close[0]!r}?)"
+
+
 def _select(available: Sequence[str], wanted: Sequence[str] | None, where: str) -> list[str]:
     if wanted is None:
         return list(available)
     unknown = [name for name in wanted if name not in available]
     if unknown:
-        raise SchemaError(f"{where} has no module " + ", ".join(repr(name) for name in unknown))
+        names = ", ".join(_unknown(name, available) for name in unknown)
+        raise SchemaError(f"{where} has no module {names}")
     return list(dict.fromkeys(wanted))
 
 
-def fetch_raw(client: Client, modules: Sequence[str] | None = None) -> RawDump:
-    """Log in, list the modules and describe them (concurrently) through ``client``."""
+def fetch_raw(
+    client: Client, modules: Sequence[str] | None = None, *, where: str | None = None
+) -> RawDump:
+    """Log in, list the modules and describe them (concurrently) through ``client``.
+
+    ``where`` names the CRM in errors (default: the client's URL).
+    """
     login = client.login()
     listtypes = client.call("listtypes")
     types = parse_listtypes(listtypes).types
-    names = _select(types, modules, client.url)
+    names = _select(types, modules, where or client.url)
+    log.info("describing %d of %d modules of %s", len(names), len(types), where or client.url)
 
     def describe(module: str) -> Any:
+        log.debug("describe %s", module)
         try:
             return client.describe(module)
         except VtormError as exc:
@@ -199,6 +219,7 @@ def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> Ra
         available = sorted(files)
         listtypes = {"types": available, "information": {}}
     names = _select(available, modules, f"schema dump {str(directory)!r}")
+    log.info("reading %d of %d modules of schema dump %s", len(names), len(available), directory)
     describes: dict[str, Any] = {}
     for name in names:
         path = files.get(name)

@@ -182,6 +182,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.check:
             return _check(args)
+        out_dir = Path(args.out).parent
+        if not out_dir.is_dir():
+            # Before the CRM is read: nothing could be written anyway.
+            raise FileNotFoundError(
+                f"cannot write {args.out}: the directory {out_dir} does not exist"
+            )
         schema = load_schema(args)
         text = render(schema, date=generation_date(args.date))
         write_atomic(args.out, text)

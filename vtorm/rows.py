@@ -23,7 +23,6 @@ from vtorm.types import (
     DATETIME_TEXT,
     MULTI_SEPARATOR,
     TIME_TEXT,
-    field_type,
     to_python,
 )
 
@@ -74,7 +73,7 @@ def _compile_builder(cls: type[Model]) -> RowBuilder:
 
     items = []
     for index, info in enumerate(infos):
-        expr = field_type(info.type).row_expr.format(w=repr(info.wire), i=index)
+        expr = info.kind.row_expr.format(w=repr(info.wire), i=index)
         items.append(f"            {info.attr!r}: {expr},")
     source = _BUILDER_SOURCE.format(name=cls.__name__, items="\n".join(items))
     namespace: dict[str, Any] = {

@@ -155,3 +155,19 @@ def test_failed_rename_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
         write_atomic(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert os.listdir(tmp_path) == ["m.py"]
+
+
+def test_output_in_a_missing_directory_is_named(
+    tmp_path: Path, vtorm_cli: Runner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "y.py"
+    assert vtorm_cli("codegen", "--schema", str(STOCK), "--out", str(out)) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm codegen: error: cannot write {out}: "
+        f"the directory {out.parent} does not exist\n"
+    )
+    with pytest.raises(FileNotFoundError, match=r"the directory .* does not exist") as caught:
+        write_atomic(out, "x = 1\n")
+    assert ".tmp" not in str(caught.value)
+    assert not out.parent.exists()
+

@@ -59,8 +59,8 @@ _UNSTORED_BEFORE: dict[tuple[str, str], str] = {("HelpDesk", "hours"): "update_l
 _SECRET_FIELDS = frozenset({"user_password", "confirm_password", "accesskey"})
 _PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
 
-# Values the server renders as JSON null rather than "" when unset.
-_NULL_TYPES = frozenset({"reference", "owner"})
+# How the server answers an unset value of a type (vtorm.types) -> render kind.
+_UNSET_KIND = {"null": "null", "null-in-query": "date", "empty": "text"}
 _NON_ENTITY_TARGETS = frozenset(
     {"Users", "Groups", "Currency", "DocumentFolders", "CompanyDetails", "Tax"}
 )
@@ -132,7 +132,7 @@ def _layout(schema: ModuleSchema) -> _Layout:
         if seen_id and _PSEUDO.match(name):
             # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
             continue
-        kind = "null" if field.type in _NULL_TYPES else "date" if field.type == "date" else "text"
+        kind = _UNSET_KIND[field.kind.unset]
         if field.type == "owner" or (
             field.type == "reference"
             and field.refers_to

@@ -256,7 +256,9 @@ def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
     except ValueError:
         return
     seconds = max(int((end - start).total_seconds()), 0)
-    if not values.get("duration_hours"):
+    # A numeric field left out was filled with "0" (Calendar's is described as
+    # a time but holds whole hours): the server computes it then.
+    if not values.get("duration_hours") or values["duration_hours"] == "0":
         values["duration_hours"] = str(seconds // 3600)
     if not values.get("duration_minutes") or values["duration_minutes"] == "0":
         values["duration_minutes"] = str(seconds % 3600 // 60)

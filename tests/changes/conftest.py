@@ -40,6 +40,38 @@ def feed_client(feed_crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator
     client.close()
 
 
+@pytest.fixture
+def sync_crm() -> Iterator[Emulator]:
+    """An emulator whose sync works."""
+    with Emulator(quirks=None) as crm:
+        yield crm
+
+
+@pytest.fixture
+def stock_crm() -> Iterator[Emulator]:
+    """An emulator whose sync fails like stock 8.4's."""
+    with Emulator() as crm:
+        yield crm
+
+
+@pytest.fixture
+def sync_client(sync_crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
+    """A logged-in client of ``sync_crm``, also the default client."""
+    client = make_client(sync_crm)
+    monkeypatch.setattr(connection, "_default", client)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def stock_client(stock_crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
+    """A logged-in client of ``stock_crm``, also the default client."""
+    client = make_client(stock_crm)
+    monkeypatch.setattr(connection, "_default", client)
+    yield client
+    client.close()
+
+
 def syncs(crm: Emulator) -> bool:
     """Whether ``crm`` runs sync."""
     return crm.quirks is None
@@ -109,3 +141,7 @@ class Replica:
 def crm_records(queryset: Any) -> dict[str, dict[str, Any]]:
     """Every record ``queryset`` selects now, as the replica keeps them."""
     return {record.id: fields(record) for record in queryset}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "live: needs a real Vtiger (VTIGER_TEST_* variables)")

@@ -7,10 +7,13 @@ import random
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
+import requests
 from conftest import Replica, crm_records, fields, frozen_clock, syncs
 from crm_models import Accounts, Contacts
+from recording import make_client
 
 import vtorm
 from vtorm.changes import Change, ChangeFeed
@@ -392,3 +395,166 @@ def test_stopping_early_resumes_after_the_last_change_taken(
     rest = [c.id for c in Contacts.objects.changes(since=feed.cursor,
                                                    state=tmp_path / "s.sqlite")]
     assert taken + rest == made
+
+
+# ------------------------------------------------------------------ requests per feed
+
+
+def _counted(crm: Emulator, feed: ChangeFeed[Any]) -> tuple[list[Change[Any]], dict[str, int]]:
+    mark = len(crm.calls)
+    changes = list(feed)
+    counts: dict[str, int] = {}
+    for operation in sent_since(crm, mark):
+        counts[operation] = counts.get(operation, 0) + 1
+    return changes, counts
+
+
+def test_requests_per_feed(feed_crm: Emulator, feed_client: vtorm.Client, tmp_path: Path
+                           ) -> None:
+    """The figures docs/changes.md gives, for 251 records."""
+    state = tmp_path / "feed.sqlite"
+    with frozen_clock(feed_crm) as clock:
+        made = many("Counted", 250)
+        clock.tick()
+        newest = contact("Newest").id or ""
+        first, counts = _counted(feed_crm, Contacts.objects.changes(state=state))
+        assert len(first) == 251
+        if syncs(feed_crm):
+            # latest modifiedtime, one sync page, one owner check
+            assert counts == {"query": 2, "sync": 1}
+        else:
+            # latest, the sync that fails once, 3 pages + the empty one, 3 id pages
+            assert counts == {"query": 1 + 4 + 3, "sync": 1}
+        cursor = Contacts.objects.changes(since=None)  # another feed, for the no-state figures
+        list(cursor)
+        clock.tick()
+        idle, counts = _counted(feed_crm, Contacts.objects.changes(since=cursor.cursor,
+                                                                   state=state))
+        assert idle == []
+        # Nothing changed: latest + (sync | the boundary page + the empty one) [+ 3 id pages]
+        assert counts == ({"query": 2, "sync": 1} if syncs(feed_crm) else {"query": 1 + 2 + 3})
+        idle, counts = _counted(feed_crm, Contacts.objects.changes(since=cursor.cursor))
+        assert counts == ({"query": 2, "sync": 1} if syncs(feed_crm) else {"query": 3})
+        for wsid in made[:3]:
+            feed_client.revise({"id": wsid, "title": "changed"})
+        changes, counts = _counted(feed_crm, Contacts.objects.changes(since=cursor.cursor))
+        assert kinds(changes) == [("updated", wsid) for wsid in made[:3]]
+        assert counts == ({"query": 2, "sync": 1} if syncs(feed_crm) else {"query": 3})
+        assert newest
+
+
+def test_sync_is_checked_once_for_every_owner(sync_crm: Emulator, sync_client: vtorm.Client
+                                              ) -> None:
+    contact("Mine")
+    theirs = contact("Theirs", owner="19x5")
+    changes, counts = _counted(sync_crm, Contacts.objects.changes())
+    assert theirs.id in {c.id for c in changes}
+    # latest + first page, then the owner check: a query and a sync from that record's time
+    assert counts == {"query": 2, "sync": 2}
+    _, counts = _counted(sync_crm, Contacts.objects.changes())
+    assert counts == {"query": 1, "sync": 1}
+
+
+def test_stock_sync_is_tried_once_per_client(stock_crm: Emulator, stock_client: vtorm.Client
+                                             ) -> None:
+    contact("Someone")
+    assert stock_client.features.sync is None
+    list(Contacts.objects.changes())
+    assert stock_client.features.sync is False
+    mark = len(stock_crm.calls)
+    list(Contacts.objects.changes())
+    assert "sync" not in sent_since(stock_crm, mark)
+
+
+def test_features_sync_false_skips_sync(sync_crm: Emulator) -> None:
+    feed_crm = sync_crm
+    client = make_client(feed_crm, features=vtorm.Features(sync=False))
+    one = Contacts.objects.using(client).create(lastname="One", assigned_user_id="19x1")
+    mark = len(feed_crm.calls)
+    assert kinds(list(Contacts.objects.using(client).changes())) == [("created", one.id)]
+    assert "sync" not in sent_since(feed_crm, mark)
+    client.close()
+
+
+class _DropsSyncType(requests.adapters.HTTPAdapter):
+    """Sends every request without ``syncType``: a server that never registered it."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+             ) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        kept = [(k, v) for k, v in parse_qsl(parts.query) if k != "syncType"]
+        request.url = urlunsplit(parts._replace(query=urlencode(kept)))
+        return super().send(request, *args, **kwargs)
+
+
+def test_a_server_ignoring_sync_type_is_read_with_queries(
+    sync_crm: Emulator, sync_client: vtorm.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    sync_client.session.mount("http://", _DropsSyncType())
+    mine, theirs = contact("Mine"), contact("Theirs", owner="19x5")
+    with caplog.at_level("WARNING", logger="vtorm.changes"):
+        changes = list(Contacts.objects.changes())
+    assert kinds(changes) == [("created", mine.id), ("created", theirs.id)]
+    assert "ignores syncType=application" in caplog.text
+    mark = len(sync_crm.calls)
+    list(Contacts.objects.changes())
+    assert "sync" not in sent_since(sync_crm, mark)
+
+
+def test_a_user_who_may_not_sync_every_owner_reads_with_queries(sync_crm: Emulator) -> None:
+    feed_crm = sync_crm
+    jdoe = feed_crm.state.users[5]
+    admin = make_client(feed_crm)
+    mine = Contacts.objects.using(admin).create(lastname="Admin's", assigned_user_id="19x1")
+    client = vtorm.Client(feed_crm.url, jdoe.user_name, jdoe.access_key, backoff=0.001)
+    theirs = Contacts.objects.using(client).create(lastname="Jane's", assigned_user_id="19x5")
+    feed = Contacts.objects.using(client).changes()
+    assert kinds(list(feed)) == [("created", mine.id), ("created", theirs.id)]
+    mark = len(feed_crm.calls)
+    list(Contacts.objects.using(client).changes(since=feed.cursor))
+    assert "sync" not in sent_since(feed_crm, mark)
+    client.close()
+    admin.close()
+
+
+# ------------------------------------------------------------------ refused before sending
+
+
+def test_bad_arguments_are_refused_before_any_request(
+    feed_crm: Emulator, feed_client: vtorm.Client, tmp_path: Path
+) -> None:
+    mark = len(feed_crm.calls)
+    with pytest.raises(vtorm.ValidationError, match="naive datetime"):
+        Contacts.objects.changes(since=datetime.datetime(2026, 1, 1))
+    with pytest.raises(vtorm.ValidationError, match="not a change-feed cursor"):
+        Contacts.objects.changes(since="2026-01-01")
+    with pytest.raises(vtorm.ValidationError, match="expected None, a timezone-aware"):
+        Contacts.objects.changes(since=datetime.date(2026, 1, 1))  # type: ignore[arg-type]
+    with pytest.raises(vtorm.ValidationError, match="state="):
+        Contacts.objects.changes(state=12)  # type: ignore[arg-type]
+    with pytest.raises(vtorm.UnsupportedQueryError, match="sliced"):
+        Contacts.objects.all()[:10].changes()
+    with pytest.raises(vtorm.UnsupportedQueryError, match="negated LIKE"):
+        Contacts.objects.exclude(lastname__startswith="A").changes()
+    with pytest.raises(TypeError, match="values"):
+        Contacts.objects.values("lastname").changes()
+    assert len(feed_crm.calls) == mark
+
+
+def test_a_filter_matching_nothing_sends_nothing(
+    feed_crm: Emulator, feed_client: vtorm.Client, tmp_path: Path
+) -> None:
+    state = tmp_path / "none.sqlite"
+    mark = len(feed_crm.calls)
+    assert list(Contacts.objects.none().changes(state=state)) == []
+    assert len(feed_crm.calls) == mark
+
+
+def test_ordering_and_only_do_not_change_the_feed(
+    feed_crm: Emulator, feed_client: vtorm.Client
+) -> None:
+    a, b = contact("B side"), contact("A side")
+    changes = list(Contacts.objects.order_by("-lastname").only("lastname").changes())
+    assert kinds(changes) == [("created", a.id), ("created", b.id)]
+    assert changes[0].record is not None
+    assert fields(changes[0].record) == fields(Contacts.objects.get(id=a.id))

@@ -103,7 +103,8 @@ class ChangeFeed(Generic[M]):
             )
         groups = query.groups
         self._base: QuerySet[M] = queryset.only().order_by()
-        self._filtered = groups != ("",)
+        # A negated LIKE alone leaves the WHERE empty: its rows are skipped client-side.
+        self._filtered = groups != ("",) or query.client_side
         self._matches_nothing = not groups
         scope = ""
         describe = model.__name__
@@ -249,9 +250,13 @@ class ChangeFeed(Generic[M]):
         """The first sync page of the feed, or None when sync cannot serve it."""
         if client.features.sync is False or _application(client) is False:
             return None
+        # The page first: it finds out whether sync runs at all.
+        page = self._try_sync(client, 0 if start.time is None else start.time - 1)
+        if page is None:
+            return None
         if _application(client) is None and not self._application_proven(client):
             return None
-        return self._try_sync(client, 0 if start.time is None else start.time - 1)
+        return page
 
     def _application_proven(self, client: Client) -> bool:
         """Whether sync may be trusted to return every owner's records now.

@@ -189,8 +189,6 @@ class ChangeFeed(Generic[M]):
             return
         for rows in reading.query_pages(client, self._base, start.time):
             yield from self._deliver(rows, client, known, start, cap)
-            if known is not None:
-                known.commit()
         if known is not None:
             yield from self._gone(known, reading.id_pages(client, self._base), client)
 
@@ -329,8 +327,6 @@ class ChangeFeed(Generic[M]):
             yield from self._deliver(rows, client, known, start, cap)
             if cap is not None:
                 position.advance(min(last, cap))
-            if known is not None:
-                known.commit()
 
 
 def _start(since: Any, module: str, scope: str, describe: str) -> Position:

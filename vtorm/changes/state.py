@@ -6,9 +6,11 @@ current ids no longer finds is gone. :class:`KnownIds` is that memory, a
 SQLite file holding one row per record number, tagged with the feed it
 belongs to so that a file cannot be shared by two feeds by mistake.
 
-Changes are written as the feed delivers them and committed at the end of
-each page, whenever the feed's cursor is read, and when iteration stops, so
-the file never lags behind a cursor a caller could have kept.
+Changes are written as the feed delivers them and committed whenever the
+feed's cursor is read and when iteration stops: a caller can only keep a
+cursor by reading it, so the file never lags behind a kept cursor, and a
+process killed mid-feed resumes from its last kept cursor, delivering (and
+writing) again what came after it.
 """
 
 from __future__ import annotations

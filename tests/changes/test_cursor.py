@@ -65,12 +65,14 @@ def test_fingerprint_follows_the_values_not_their_order() -> None:
         (_raw([1, 2]), "damaged"),
         (_raw({"m": "Contacts", "f": "", "t": "soon", "s": {}}), "damaged"),
         (_raw({"m": "Contacts", "f": "", "t": 5}), "damaged"),
+        (_raw({"m": "Contacts", "f": "", "t": 5, "s": [1]}), "damaged"),
         (_raw({"m": "Contacts", "f": "", "t": 5, "s": {"5": [["12x1", "a"]]}}), "damaged"),
         (Position("Leads", "").encode(), "feed of Leads, not of Contacts"),
         (Position("Contacts", "0123").encode(), "another filter"),
     ],
     ids=["empty", "a-date", "other-version", "not-base64", "not-zlib", "not-an-object",
-         "bad-time", "no-entries", "bad-entry", "other-module", "other-filter"],
+         "bad-time", "no-entries", "entries-not-an-object", "bad-entry", "other-module",
+         "other-filter"],
 )
 def test_foreign_or_damaged_cursors_are_refused(text: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message) as caught:

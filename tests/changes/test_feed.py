@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 from conftest import Replica, crm_records, fields, frozen_clock, syncs
-from crm_models import Accounts, Contacts
+from crm_models import Accounts, Contacts, Leads
 from recording import make_client
 
 import vtorm
@@ -257,6 +257,19 @@ def test_state_from_the_start_reports_deletions_when_reading_everything_again(
     assert sorted(kinds(changes)) == [("created", first), ("deleted", second)]
 
 
+def test_a_converted_lead_counts_as_deleted(
+    feed_crm: Emulator, feed_client: vtorm.Client, tmp_path: Path
+) -> None:
+    state = tmp_path / "leads.sqlite"
+    lead = Leads.objects.create(lastname="Lead", company="Lead Co", assigned_user_id="19x1")
+    feed = Leads.objects.changes(state=state)
+    assert kinds(list(feed)) == [("created", lead.id)]
+    feed_client.convert_lead(lead.id or "", {"Contacts": {"lastname": "Lead"}})
+    assert kinds(list(Leads.objects.changes(since=feed.cursor, state=state))) == [
+        ("deleted", lead.id)
+    ]
+
+
 # ------------------------------------------------------------------ filtered feeds
 
 
@@ -376,10 +389,13 @@ def test_iterating_again_continues_from_the_cursor(
     assert kinds(list(feed)) == [("created", second.id)]
     contact("Third")
     contact("Fourth")
-    iterator = iter(feed)
+    iterator, other = iter(feed), iter(feed)
     assert next(iterator).kind == "created"
     with pytest.raises(RuntimeError, match="one loop at a time"):
         iter(feed)
+    with pytest.raises(RuntimeError, match="one loop at a time"):
+        next(other)
+    assert [c.kind for c in iterator] == ["created"]
 
 
 def test_stopping_early_resumes_after_the_last_change_taken(
@@ -548,6 +564,11 @@ def test_a_filter_matching_nothing_sends_nothing(
     mark = len(feed_crm.calls)
     assert list(Contacts.objects.none().changes(state=state)) == []
     assert len(feed_crm.calls) == mark
+    everything = Contacts.objects.changes(state=tmp_path / "all.sqlite")
+    with pytest.raises(vtorm.ValidationError, match="another filter"):
+        Contacts.objects.none().changes(since=everything.cursor)
+    with pytest.raises(vtorm.ValidationError, match="another filter"):
+        Contacts.objects.none().changes(state=tmp_path / "all.sqlite")
 
 
 def test_ordering_and_only_do_not_change_the_feed(

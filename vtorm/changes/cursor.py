@@ -112,7 +112,8 @@ class Position:
             raw = zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
             payload = json.loads(raw)
             position = cls._from_payload(payload)
-        except (binascii.Error, zlib.error, ValueError, TypeError, KeyError) as exc:
+        except (binascii.Error, zlib.error, ValueError, TypeError, KeyError,
+                AttributeError) as exc:
             raise ValidationError(
                 f"since={shown!r}: the cursor is damaged ({type(exc).__name__}); pass "
                 "feed.cursor exactly as an earlier feed gave it"

@@ -72,9 +72,10 @@ class ChangeFeed(Generic[M]):
     """The changes of the records a queryset selects, since a point in time.
 
     Built by ``Model.objects.changes()`` / ``QuerySet.changes()``. Iterating
-    yields :class:`Change` objects, oldest change first; :attr:`cursor` then
-    tells where the next feed starts (pass it as ``since=``). Iterating the
-    same feed again continues from its cursor.
+    yields :class:`Change` objects in modification order (deletions found
+    through the ``state`` file come last); :attr:`cursor` then tells where the
+    next feed starts (pass it as ``since=``). Iterating the same feed again
+    continues from its cursor.
     """
 
     def __init__(
@@ -108,7 +109,10 @@ class ChangeFeed(Generic[M]):
         self._matches_nothing = not groups
         scope = ""
         describe = model.__name__
-        if self._filtered and groups:
+        if self._matches_nothing:
+            # Its own scope: its state file must never be an unfiltered feed's.
+            scope, describe = "none", f"{model.__name__} filtered by none()"
+        elif self._filtered:
             where = " OR ".join(groups)
             scope = hashlib.blake2b(where.encode("utf-8"), digest_size=8).hexdigest()
             describe = f"{model.__name__} filtered by {where[:80]}"
@@ -155,6 +159,8 @@ class ChangeFeed(Generic[M]):
     # ---------------------------------------------------------------- running
 
     def _run(self) -> Iterator[Change[M]]:
+        if self._reading:
+            raise RuntimeError("a ChangeFeed is read by one loop at a time")
         self._reading = True
         known = None
         try:

@@ -29,11 +29,13 @@ __all__ = [
     "foreign_latest",
     "id_pages",
     "latest_time",
+    "number",
     "query_pages",
     "seconds",
     "statement",
     "sync_page",
     "sync_pages",
+    "utc_second",
     "wire_time",
 ]
 

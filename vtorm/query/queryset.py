@@ -35,6 +35,7 @@ from vtorm.query.q import AND, Q
 from vtorm.query.query import Query
 
 if TYPE_CHECKING:
+    from vtorm.changes import ChangeFeed
     from vtorm.client import Client
     from vtorm.model import FieldInfo, Model
     from vtorm.persistence import BulkResult
@@ -406,6 +407,19 @@ class QuerySet(Generic[M]):
         ids = self._ids(client)
         self._result_cache = None
         return persistence.delete_each(self.model, client, ids, workers)
+
+    def changes(self, since: Any = None, state: Any = None) -> ChangeFeed[M]:
+        """The changes of these records since ``since`` (see :mod:`vtorm.changes`).
+
+        ``since``: None (every record, as created), a timezone-aware datetime,
+        or the ``cursor`` of an earlier feed; ``state``: an optional local file
+        the feed keeps between calls to see deletions.
+        """
+        if self._iterable_class is not ModelIterable:
+            raise TypeError("changes() yields records: call it before values()/values_list()")
+        from vtorm.changes import ChangeFeed
+
+        return ChangeFeed(self, since=since, state=state, client=self._client)
 
     def __repr__(self) -> str:
         # Never sends anything: shows the statement instead of the results.

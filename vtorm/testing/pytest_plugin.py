@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from vtorm.testing.emulator import Emulator
-
+# Nothing of vtorm is imported until a test asks for a fixture: installing
+# vtorm must not slow down every pytest run of its user.
 if TYPE_CHECKING:
     from vtorm.client import Client
+    from vtorm.testing.emulator import Emulator
 
 
 @pytest.fixture
 def vtiger_emulator() -> Iterator[Emulator]:
     """A fresh, started emulator for one test (empty but for its users and groups)."""
+    from vtorm.testing.emulator import Emulator
+
     crm = Emulator()
     crm.start()
     try:
@@ -34,7 +37,6 @@ def vtiger_emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Client]:
     """A ``vtorm.Client`` logged in to the test's emulator, the default client for the test."""
-    # Imported here so that loading the plugin stays cheap for suites that never use it.
     from vtorm.client import Client
     from vtorm.context import default_client
 

@@ -18,8 +18,8 @@ from vtorm.migrate.api import export_file, import_file, import_records, model_of
 from vtorm.migrate.convert import DateRule
 from vtorm.migrate.journal import Journal
 from vtorm.migrate.mapping import FieldMap, MapError, load_map
-from vtorm.migrate.prepare import UsageError
 from vtorm.migrate.report import Counts, Rejects
+from vtorm.migrate.rows import UsageError
 
 __all__ = [
     "Counts",

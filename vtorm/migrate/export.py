@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from vtorm.errors import FieldError, ValidationError
 from vtorm.migrate.convert import csv_text, input_value, json_value
 from vtorm.migrate.files import RecordWriter, file_format
-from vtorm.migrate.prepare import UsageError, field_named
 from vtorm.migrate.progress import Progress
+from vtorm.migrate.rows import UsageError, field_named
 
 if TYPE_CHECKING:
     from vtorm import Client, Model

@@ -1,92 +1,53 @@
-"""The upsert engine of ``vtorm import``: find by key, create, revise or leave alone.
+"""``vtorm import``: rows of a file upserted into a module by a key.
 
-Rows are taken 100 at a time. For each batch:
-
-1. rows the journal shows written with the same values are skipped;
-2. the others' keys are looked up on the target in one query
-   (:mod:`vtorm.migrate.lookup`);
-3. each row is decided: a key no record has is created, a key one record has
-   is revised with only the fields that differ (nothing is sent when none
-   do), a key two records have is rejected as ambiguous;
-4. writes go to a pool of worker threads; this thread records each outcome
-   in the journal as it is confirmed, and reads the next batch meanwhile.
-
-A create is recorded as ``pending`` in the journal before it is sent. A
-write whose answer is lost (the connection dropped after sending, an answer
-that is not the server's JSON) is *in doubt*: the row goes back to the queue
-and its key is looked up again, so a create the server carried out is found
-rather than sent twice. Rows with the same key are never in flight together:
-the later one waits, and becomes an update of the first.
+Each record is prepared (:mod:`vtorm.migrate.prepare`: mapped, converted,
+checked) and handed to the write engine (:mod:`vtorm.migrate.upsert`),
+which finds its record by the key, 100 keys per query
+(:mod:`vtorm.migrate.lookup`), and creates, revises or leaves it alone.
 """
 
 from __future__ import annotations
 
-import collections
-import concurrent.futures as cf
-import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from vtorm.errors import (
-    DuplicateError,
-    ProtocolError,
-    TransportError,
-    VtigerError,
-    VtormError,
-)
-from vtorm.migrate.convert import python_of, same_value, wire_of
 from vtorm.migrate.files import BadLine
-from vtorm.migrate.journal import Journal
-from vtorm.migrate.keys import key_text
-from vtorm.migrate.lookup import BATCH, KeyLookup
+from vtorm.migrate.journal import Entry, Journal
+from vtorm.migrate.lookup import KeyLookup
 from vtorm.migrate.models import unique_fields
-from vtorm.migrate.prepare import Preparer, Rejected, Row
+from vtorm.migrate.prepare import Preparer
 from vtorm.migrate.progress import Progress
 from vtorm.migrate.report import Counts, Rejects
+from vtorm.migrate.rows import Rejected, Row
+from vtorm.migrate.upsert import ConnectionLost, Upserter, WireRow
 
 if TYPE_CHECKING:
     from vtorm import Client, Model
 
-__all__ = ["ConnectionLost", "Importer"]
-
-log = logging.getLogger("vtorm.migrate")
-
-#: Sends of one row whose answers may be lost before it is left in doubt.
-MAX_ATTEMPTS: Final = 3
+__all__ = ["ConnectionLost", "Importer", "KeyFinder"]
 
 
-class ConnectionLost(VtormError):
-    """The target stopped answering; the job stopped (the journal keeps its place)."""
+class KeyFinder:
+    """Finds rows' records by their key, 100 keys per query."""
 
+    def __init__(self, lookup: KeyLookup) -> None:
+        self.lookup = lookup
 
-@attrs.define
-class _Write:
-    row: Row
-    op: str  # "create" | "revise"
-    target: str | None = None
-    changes: dict[str, Any] = attrs.Factory(dict)
-
-
-def _in_doubt(exc: BaseException) -> bool:
-    """Whether a failed write may nevertheless have been carried out."""
-    if isinstance(exc, TransportError):
-        return exc.sent
-    return isinstance(exc, ProtocolError)
+    def find(self, rows: list[Row], entries: Mapping[str, Entry]) -> dict[str, list[WireRow]]:
+        """Row key -> the records having that key (reading the fields the rows write)."""
+        meta = self.lookup.model._meta
+        columns = sorted({meta.fields[a].wire for row in rows for a in row.values})
+        return self.lookup.find([row.probe for row in rows], columns)
 
 
 class Importer:
-    """Upserts rows into ``model`` through ``client``; see the module documentation.
+    """Upserts records into ``model`` through ``client`` (see the module documentation).
 
     ``preparer`` says how records become rows (map, key, types); ``journal``
-    keeps the job's place (a temporary one is used when None); ``workers``
-    threads send the writes; ``dry_run`` sends no write and counts what
-    would be done. ``source`` identifies the input (a hash of the file): on a
-    rerun of the same input, a row whose key a later row has since written
-    is skipped rather than written and overwritten again.
+    keeps the job's place (a temporary one when None); ``source`` identifies
+    the input file (see :class:`~vtorm.migrate.upsert.Upserter`).
     """
 
     def __init__(
@@ -102,117 +63,62 @@ class Importer:
         progress: Progress | None = None,
         source: str | None = None,
     ) -> None:
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
-        self.model = model
-        self.meta = model._meta
-        self.client = client
         self.prep = preparer
-        self.workers = workers
-        self.dry_run = dry_run
-        self.source = source
-        self.rejects = rejects if rejects is not None else Rejects()
-        self.progress = progress if progress is not None else Progress("", enabled=False)
-        self.counts = Counts()
-        self._own_journal: tempfile.TemporaryDirectory[str] | None = None
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
         if journal is None:
-            self._own_journal = tempfile.TemporaryDirectory(prefix="vtorm-journal-")
-            journal = Journal(Path(self._own_journal.name) / "journal.sqlite")
+            self._temporary = tempfile.TemporaryDirectory(prefix="vtorm-journal-")
+            journal = Journal(Path(self._temporary.name) / "journal.sqlite")
         self.journal = journal
-        key_wires = ",".join(info.wire for info in preparer.key)
-        self.scope = f"import:{self.meta.module}:{key_wires}"
+        module = model._meta.module
+        unique = unique_fields(client, module)
         self.lookup = KeyLookup(model, client, preparer.key)
-        self._unique = unique_fields(client, self.meta.module)
-        self._key_unique = any(info.wire in self._unique for info in preparer.key)
-        self._key_attrs = frozenset(info.attr for info in preparer.key)
-        self._owner_default: str | None = None
-        # Dry run: what the rows before would have written, by key.
-        self._virtual: dict[str, dict[str, Any]] = {}
+        self.engine = Upserter(
+            model,
+            client,
+            scope=f"import:{module}:{','.join(info.wire for info in preparer.key)}",
+            finder=KeyFinder(self.lookup),
+            journal=journal,
+            workers=workers,
+            dry_run=dry_run,
+            rejects=rejects,
+            progress=progress,
+            key_attrs=frozenset(info.attr for info in preparer.key),
+            update_only=preparer.update_only,
+            unique_key=any(info.wire in unique for info in preparer.key),
+            unique_names=", ".join(sorted(unique)),
+            source=source,
+        )
 
-    # ----------------------------------------------------------------- driving
+    @property
+    def counts(self) -> Counts:
+        """The counts so far."""
+        return self.engine.counts
 
     def run(self, records: Iterable[tuple[int, Mapping[str, Any] | BadLine]]) -> Counts:
         """Upsert every record (``(record number, record)`` pairs); return the counts.
 
-        Raises :class:`~vtorm.migrate.prepare.UsageError` before anything is
-        sent when the first record names no field, and :class:`ConnectionLost`
-        when the target stops answering (what was confirmed is in the journal).
+        Raises :class:`~vtorm.migrate.rows.UsageError` before anything is
+        sent when the first record names no field, and
+        :class:`~vtorm.migrate.upsert.ConnectionLost` when the target stops
+        answering (what was confirmed is in the journal).
         """
-        rows = self._rows(iter(records))
-        waiting: collections.deque[Row] = collections.deque()
-        waiting_keys: collections.Counter[str] = collections.Counter()
-        busy: dict[cf.Future[dict[str, Any]], _Write] = {}
-        busy_keys: set[str] = set()
-        limit = max(2 * BATCH, 4 * self.workers)
-        exhausted = False
-        pool = cf.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vtorm-import")
         try:
-            while True:
-                batch: list[Row] = []
-                taken: set[str] = set()
-                for _ in range(len(waiting)):
-                    row = waiting.popleft()
-                    if row.key in busy_keys or row.key in taken or len(batch) >= BATCH:
-                        waiting.append(row)
-                        continue
-                    waiting_keys[row.key] -= 1
-                    batch.append(row)
-                    taken.add(row.key)
-                while not exhausted and len(batch) < BATCH and len(busy) + len(batch) < limit:
-                    row_or_none = next(rows, None)
-                    if row_or_none is None:
-                        exhausted = True
-                        break
-                    row = row_or_none
-                    if row.key in busy_keys or row.key in taken or waiting_keys[row.key] > 0:
-                        waiting.append(row)
-                        waiting_keys[row.key] += 1
-                    else:
-                        batch.append(row)
-                        taken.add(row.key)
-                if batch:
-                    for write in self._plan(batch):
-                        self._submit(pool, write, busy, busy_keys)
-                elif not busy:
-                    if exhausted and not waiting:
-                        break
-                    if not exhausted:
-                        continue
-                # Record what has finished; wait when nothing else can be done.
-                must_wait = not batch or len(busy) >= limit
-                if busy:
-                    timeout = None if must_wait else 0
-                    finished, _ = cf.wait(busy, timeout=timeout, return_when=cf.FIRST_COMPLETED)
-                    for future in finished:
-                        write = busy.pop(future)
-                        busy_keys.discard(write.row.key)
-                        retry = self._finish(write, future)
-                        if retry is not None:
-                            waiting.appendleft(retry)
-                            waiting_keys[retry.key] += 1
-        except BaseException:
-            # Let the writes already sent end, and record them, before stopping.
-            for future in cf.as_completed(list(busy)):
-                self._finish(busy.pop(future), future, final=True)
-            raise
+            return self.engine.run(self._rows(iter(records)))
         finally:
-            pool.shutdown(wait=True)
-            self.progress.close()
-        return self.counts
+            self.engine.progress.close()
 
     def close(self) -> None:
         """Close a temporary journal."""
-        if self._own_journal is not None:
+        if self._temporary is not None:
             self.journal.close()
-            self._own_journal.cleanup()
-            self._own_journal = None
+            self._temporary.cleanup()
+            self._temporary = None
 
     def _rows(self, records: Iterator[tuple[int, Mapping[str, Any] | BadLine]]) -> Iterator[Row]:
         first = True
         for line, record in records:
-            self.counts.read += 1
             if isinstance(record, BadLine):
-                self._reject_source(line, {"text": record.text}, record.reason)
+                self.engine.reject_unread({"line": line, "text": record.text}, record.reason)
                 continue
             if first:
                 self.prep.check_names(record)
@@ -220,232 +126,4 @@ class Importer:
             try:
                 yield self.prep.prepare(line, record)
             except Rejected as exc:
-                self._reject_source(line, dict(record), str(exc))
-
-    # ----------------------------------------------------------------- deciding
-
-    def _plan(self, batch: list[Row]) -> list[_Write]:
-        """Decide each row of a batch; return the writes to send."""
-        entries = self.journal.many(self.scope, [row.key for row in batch])
-        todo: list[Row] = []
-        for row in batch:
-            entry = entries.get(row.key)
-            if entry is not None and entry.state == "done" and (
-                entry.digest == row.digest
-                or (
-                    self.source is not None
-                    and entry.source == self.source
-                    and entry.line is not None
-                    and entry.line > row.line
-                )
-            ):
-                self._settled(row)
-                continue
-            if entry is not None and entry.state == "pending":
-                # An earlier run was stopped after announcing this create.
-                row.doubt = "create"
-            todo.append(row)
-        if not todo:
-            return []
-        columns = {self.meta.fields[a].wire for row in todo for a in row.values}
-        try:
-            found = self.lookup.find([row.probe for row in todo], sorted(columns))
-        except TransportError as exc:
-            raise ConnectionLost(f"looking keys up on the target failed: {exc}") from exc
-        writes: list[_Write] = []
-        for row in todo:
-            write = self._decide(row, found.get(row.key, []))
-            if write is not None:
-                writes.append(write)
-        return writes
-
-    def _decide(self, row: Row, matches: list[dict[str, Any]]) -> _Write | None:
-        if len(matches) > 1:
-            ids = ", ".join(str(m.get("id")) for m in matches[:10])
-            self._reject(row, f"ambiguous: the key matches {len(matches)} records ({ids})")
-            return None
-        virtual = self._virtual.get(row.key) if self.dry_run else None
-        if matches:
-            return self._update(row, self._python(matches[0]), str(matches[0]["id"]))
-        if virtual is not None:
-            return self._update(row, virtual, None)
-        if self.prep.update_only:
-            self._reject(row, "no record has this key (the key is read-only: rows are only "
-                         "updated, never created)")
-            return None
-        missing = self._missing(row)
-        if missing:
-            self._reject(row, missing)
-            return None
-        if self.dry_run:
-            self._virtual[row.key] = dict(row.values)
-            self._count(row, "created")
-            return None
-        return _Write(row, "create")
-
-    def _update(self, row: Row, current: Mapping[str, Any], target: str | None) -> _Write | None:
-        changes = self._changes(row, current)
-        if isinstance(changes, str):
-            self._reject(row, changes)
-            return None
-        if not changes:
-            if target is not None and not self.dry_run:
-                self._done(row, target)
-            self._settled(row)
-            return None
-        if self.dry_run:
-            self._virtual[row.key] = {**current, **row.values}
-            self._count(row, "updated")
-            return None
-        return _Write(row, "revise", target, changes)
-
-    def _settled(self, row: Row) -> None:
-        """Count a row whose record already holds its values."""
-        # A write whose answer was lost, found carried out, is counted as done.
-        outcome = {"create": "created", "revise": "updated"}.get(row.doubt or "", "unchanged")
-        self._count(row, outcome)
-
-    def _python(self, wire_row: Mapping[str, Any]) -> dict[str, Any]:
-        by_wire = self.meta.by_wire
-        return {
-            by_wire[w].attr: python_of(by_wire[w], v) for w, v in wire_row.items() if w in by_wire
-        }
-
-    def _changes(self, row: Row, current: Mapping[str, Any]) -> dict[str, Any] | str:
-        """Attribute -> new value of each field that differs, or why the row cannot be written."""
-        changes: dict[str, Any] = {}
-        fields = self.meta.fields
-        for attr, value in row.values.items():
-            info = fields[attr]
-            old = current.get(attr)
-            if same_value(info, value, old):
-                continue
-            if attr in self._key_attrs and key_text(info, value) == key_text(info, old):
-                # The key found this record: another spelling of it is no change.
-                continue
-            if value is None and info.mandatory:
-                return f"{info.wire} is mandatory and cannot be cleared (it is empty in the row)"
-            changes[attr] = value
-        return changes
-
-    def _missing(self, row: Row) -> str | None:
-        fields = self.meta.fields.values()
-        owner = next((i for i in fields if i.type == "owner" and i.mandatory), None)
-        if owner is not None and row.values.get(owner.attr) is None:
-            # As the CRM's own import does: a record given no owner is the importing user's.
-            row.values[owner.attr] = self._default_owner()
-        missing = [
-            f"{i.wire} ({i.label or i.wire})"
-            for i in fields
-            if i.mandatory and i.editable and i.wire != "id" and row.values.get(i.attr) is None
-        ]
-        if missing:
-            return "missing mandatory field(s): " + ", ".join(missing)
-        return None
-
-    def _default_owner(self) -> str:
-        if self._owner_default is None:
-            self._owner_default = self.client.login().user_id
-        return self._owner_default
-
-    # ----------------------------------------------------------------- sending
-
-    def _wire(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        fields, module = self.meta.fields, self.meta.module
-        return {fields[a].wire: wire_of(fields[a], v, module) for a, v in values.items()}
-
-    def _submit(
-        self,
-        pool: cf.ThreadPoolExecutor,
-        write: _Write,
-        busy: dict[cf.Future[dict[str, Any]], _Write],
-        busy_keys: set[str],
-    ) -> None:
-        row = write.row
-        client = self.client
-        if write.op == "create":
-            module = self.meta.module
-            element = self._wire({a: v for a, v in row.values.items() if v is not None})
-            # Intent first: killed after sending, the next run looks before resending.
-            self.journal.intend(self.scope, row.key)
-            future = pool.submit(client.create, module, element)
-        else:
-            future = pool.submit(client.revise, {"id": write.target, **self._wire(write.changes)})
-        busy[future] = write
-        busy_keys.add(row.key)
-
-    def _finish(
-        self, write: _Write, future: cf.Future[dict[str, Any]], *, final: bool = False
-    ) -> Row | None:
-        """Record a finished write; return the row when its key must be looked up again.
-
-        ``final``: the job is stopping; a row left unsettled is counted in doubt.
-        """
-        row = write.row
-        create = write.op == "create"
-        try:
-            answer = future.result()
-        except DuplicateError as exc:
-            if create:
-                self.journal.forget(self.scope, row.key)
-            if create and self._key_unique and row.attempts < MAX_ATTEMPTS and not final:
-                # The record exists under a spelling the lookup did not match: look again.
-                row.attempts += 1
-                return row
-            unique = ", ".join(sorted(self._unique)) or "a unique field"
-            self._reject(
-                row,
-                f"duplicate: the target already has a record with this {unique} "
-                f"({exc.message}), and it is not the record of this row's key",
-            )
-            return None
-        except VtigerError as exc:
-            if create:
-                self.journal.forget(self.scope, row.key)
-            self._reject(row, f"the server refused the {write.op}: {exc}")
-            return None
-        except (TransportError, ProtocolError) as exc:
-            sent = _in_doubt(exc)
-            if sent:
-                row.doubt = row.doubt if row.doubt == "create" else write.op
-            row.attempts += 1
-            if final or not sent:
-                if create or row.doubt == "create":
-                    self._count(row, "in_doubt", reason=f"{write.op} not confirmed: {exc}")
-                else:
-                    self._reject(row, f"{write.op} not confirmed: {exc}")
-                if not sent and not final:
-                    raise ConnectionLost(f"the target is not reachable: {exc}") from exc
-                return None
-            if row.attempts >= MAX_ATTEMPTS:
-                if row.doubt == "create":
-                    self._count(row, "in_doubt", reason=f"create not confirmed: {exc}")
-                else:
-                    self._reject(row, f"revise failed: {exc}")
-                return None
-            log.info("line %s: %s in doubt (%s); looking its key up", row.line, write.op, exc)
-            return row
-        self._done(row, str(answer.get("id") or write.target or ""))
-        self._count(row, "created" if create or row.doubt == "create" else "updated")
-        return None
-
-    def _done(self, row: Row, target: str) -> None:
-        self.journal.done(
-            self.scope, row.key, target, row.digest, source=self.source, line=row.line
-        )
-
-    # ----------------------------------------------------------------- counting
-
-    def _count(self, row: Row, outcome: str, reason: str | None = None) -> None:
-        self.counts.add(outcome)
-        if outcome == "in_doubt" and reason is not None:
-            self.rejects.add(reason, line=row.line, row=row.source)
-        self.progress.update()
-
-    def _reject(self, row: Row, reason: str) -> None:
-        self._reject_source(row.line, row.source, reason)
-
-    def _reject_source(self, line: int, source: Any, reason: str) -> None:
-        self.counts.add("rejected")
-        self.rejects.add(reason, line=line, row=source)
-        self.progress.update()
+                self.engine.reject_unread({"line": line, "row": dict(record)}, str(exc))

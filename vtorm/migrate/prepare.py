@@ -15,73 +15,20 @@ may leave them out, but may not clear them).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from vtorm.errors import FieldError, ValidationError, VtormError
-from vtorm.migrate.convert import ISO_ONLY, DateRule, input_value, wire_of
+from vtorm.errors import FieldError, ValidationError
+from vtorm.migrate.convert import ISO_ONLY, DateRule, input_value
 from vtorm.migrate.keys import key_of
 from vtorm.migrate.mapping import FieldMap
+from vtorm.migrate.rows import Rejected, Row, UsageError, digest_of, field_named
 
 if TYPE_CHECKING:
     from vtorm import FieldInfo, Model
     from vtorm.migrate.owners import Owners
 
-__all__ = ["Preparer", "Rejected", "Row", "UsageError", "field_named"]
-
-
-class UsageError(VtormError, ValueError):
-    """The job cannot run as asked (an unknown key field, a column no field matches)."""
-
-
-class Rejected(Exception):
-    """A row that cannot be written, and why (its message)."""
-
-
-@attrs.define
-class Row:
-    """One input row on its way to the target.
-
-    ``values`` maps attribute names to Python values of the fields to write,
-    ``probe`` those of the key fields; ``key`` is the journal's text of the
-    key; ``digest`` a hash of the values.
-    ``attempts`` counts sends whose outcome was lost; ``doubt`` names the
-    write (``"create"``, ``"revise"``) that may have been carried out
-    although its answer was lost.
-    """
-
-    line: int
-    source: Any
-    values: dict[str, Any]
-    probe: dict[str, Any]
-    key: str
-    digest: str
-    attempts: int = 0
-    doubt: str | None = None
-
-
-def field_named(model: type[Model], name: str) -> FieldInfo:
-    """The field of ``model`` called ``name`` (wire or attribute name)."""
-    meta = model._meta
-    info = meta.by_wire.get(name) or meta.fields.get(name)
-    if info is None:
-        raise FieldError(f"{meta.module} has no field {name!r}")
-    return info
-
-
-def digest_of(model: type[Model], values: Mapping[str, Any]) -> str:
-    """A hash of the wire form of ``values`` (attribute -> Python value)."""
-    meta = model._meta
-    wire = {
-        meta.fields[attr].wire: wire_of(meta.fields[attr], value, meta.module)
-        for attr, value in values.items()
-    }
-    text = json.dumps(wire, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+__all__ = ["Preparer"]
 
 
 class Preparer:
@@ -167,7 +114,7 @@ class Preparer:
             raise Rejected(f"key field(s) {', '.join(empty)} have no value")
         return Row(
             line=line,
-            source=record,
+            origin={"line": line, "row": dict(record)},
             values=values,
             probe=keys,
             key=key_of(self.key, keys),

@@ -129,14 +129,10 @@ class Journal:
         ).fetchone()
         return str(row[0]) if row is not None and row[0] is not None else None
 
-    def targets(self, scope: str) -> set[str]:
-        """Target ids known in ``scope`` (to tell the journal's records from others)."""
-        return {
-            str(row[0])
-            for row in self._conn.execute(
-                "SELECT target FROM entries WHERE scope = ? AND target IS NOT NULL", (scope,)
-            )
-        }
+    def claimed(self, target: str) -> bool:
+        """Whether any entry (of any scope) names ``target`` as its record."""
+        row = self._conn.execute("SELECT 1 FROM entries WHERE target = ? LIMIT 1", (target,))
+        return row.fetchone() is not None
 
     def pending(self, scope: str) -> Iterator[Entry]:
         """The entries of ``scope`` still pending."""

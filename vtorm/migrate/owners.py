@@ -30,34 +30,41 @@ class Owners:
         self.client = client
         self._lock = threading.Lock()
         self._names: dict[str, str] | None = None  # id -> name
-        self._ids: dict[str, list[str]] = {}  # folded name -> ids
+        self._ids: dict[str, list[str]] = {}  # folded name -> active ids
+        self._active: set[str] = set()
 
     def _load(self) -> dict[str, str]:
         with self._lock:
             if self._names is None:
                 names: dict[str, str] = {}
-                for module, column in (("Users", "user_name"), ("Groups", "groupname")):
+                for module, columns in (("Users", "user_name, status"), ("Groups", "groupname")):
+                    column = columns.partition(",")[0]
                     offset = 0
                     while True:
                         page = self.client.query(
-                            f"SELECT {column} FROM {module} LIMIT {offset}, {_PAGE};"
+                            f"SELECT {columns} FROM {module} LIMIT {offset}, {_PAGE};"
                         )
                         for row in page:
-                            names[str(row["id"])] = str(row.get(column) or "")
+                            ident = str(row["id"])
+                            names[ident] = str(row.get(column) or "")
+                            # An inactive user owns nothing new: the server refuses it.
+                            if row.get("status", "Active") == "Active":
+                                self._active.add(ident)
                         if len(page) < _PAGE:
                             break
                         offset += _PAGE
                 for ident, name in names.items():
-                    self._ids.setdefault(fold(name), []).append(ident)
+                    if ident in self._active:
+                        self._ids.setdefault(fold(name), []).append(ident)
                 self._names = names
             return self._names
 
     def name_of(self, ident: str) -> str | None:
-        """The user name or group name of an owner id, None when the CRM has no such owner."""
+        """The user name or group name of an owner id (inactive users too), else None."""
         return self._load().get(ident)
 
     def resolve(self, value: str, where: str) -> str:
-        """The owner id ``value`` names: an existing id, a user name or a group name.
+        """The owner id ``value`` names: an id, a user name or a group name (active owners).
 
         Raises :class:`~vtorm.errors.ValidationError` (naming ``where`` and the
         value) for a bare number, an unknown owner or a name both a user and a
@@ -65,8 +72,10 @@ class Owners:
         """
         names = self._load()
         text = value.strip()
-        if text in names:
+        if text in self._active:
             return text
+        if text in names:
+            raise ValidationError(f"{where}: {value!r} ({names[text]}) is an inactive user")
         if text.isdigit():
             raise ValidationError(
                 f"{where}: {value!r} is a bare number; the server would assign the record "

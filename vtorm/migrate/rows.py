@@ -39,7 +39,8 @@ class Row:
     ``refs`` holds ``copy``'s references filled in a second pass.
     ``attempts`` counts sends whose outcome was lost; ``doubt`` names the
     write (``"create"``, ``"revise"``) that may have been carried out
-    although its answer was lost.
+    although its answer was lost. Rows with the same ``lock`` (by default
+    the key) are never written at the same time.
     """
 
     line: int
@@ -51,6 +52,11 @@ class Row:
     refs: str | None = None
     attempts: int = 0
     doubt: str | None = None
+    lock: str = attrs.field()
+
+    @lock.default
+    def _lock(self) -> str:
+        return self.key
 
 
 def field_named(model: type[Model], name: str) -> FieldInfo:

@@ -134,6 +134,8 @@ class Upserter:
         self.unique_names = unique_names or "a unique field"
         self.source = source
         self.counts = Counts()
+        #: Dry run: keys of the rows that would be written or are already in place.
+        self.planned: set[str] = set()
         self._owner_default: str | None = None
         # Dry run: what the rows before would have written, by key.
         self._virtual: dict[str, dict[str, Any]] = {}
@@ -159,12 +161,12 @@ class Upserter:
                 taken: set[str] = set()
                 for _ in range(len(waiting)):
                     row = waiting.popleft()
-                    if row.key in busy_keys or row.key in taken or len(batch) >= BATCH:
+                    if row.lock in busy_keys or row.lock in taken or len(batch) >= BATCH:
                         waiting.append(row)
                         continue
-                    waiting_keys[row.key] -= 1
+                    waiting_keys[row.lock] -= 1
                     batch.append(row)
-                    taken.add(row.key)
+                    taken.add(row.lock)
                 while not exhausted and len(batch) < BATCH and len(busy) + len(batch) < limit:
                     row_or_none = next(rows, None)
                     if row_or_none is None:
@@ -172,12 +174,12 @@ class Upserter:
                         break
                     row = row_or_none
                     self.counts.read += 1
-                    if row.key in busy_keys or row.key in taken or waiting_keys[row.key] > 0:
+                    if row.lock in busy_keys or row.lock in taken or waiting_keys[row.lock] > 0:
                         waiting.append(row)
-                        waiting_keys[row.key] += 1
+                        waiting_keys[row.lock] += 1
                     else:
                         batch.append(row)
-                        taken.add(row.key)
+                        taken.add(row.lock)
                 if batch:
                     for write in self._plan(batch):
                         self._submit(pool, write, busy, busy_keys)
@@ -191,11 +193,11 @@ class Upserter:
                     )
                     for future in finished:
                         write = busy.pop(future)
-                        busy_keys.discard(write.row.key)
+                        busy_keys.discard(write.row.lock)
                         retry = self._finish(write, future)
                         if retry is not None:
                             waiting.appendleft(retry)
-                            waiting_keys[retry.key] += 1
+                            waiting_keys[retry.lock] += 1
         except BaseException:
             # Let the writes already sent end, and record them, before stopping.
             for future in cf.as_completed(list(busy)):
@@ -255,7 +257,7 @@ class Upserter:
             self._reject(row, f"ambiguous: the key matches {len(matches)} records ({ids})")
             return None
         # A dry run compares with what the rows before would have written.
-        virtual = self._virtual.get(row.key) if self.dry_run else None
+        virtual = self._virtual.get(row.lock) if self.dry_run else None
         if virtual is not None:
             return self._update(row, virtual, None)
         if matches:
@@ -272,7 +274,7 @@ class Upserter:
             self._reject(row, missing)
             return None
         if self.dry_run:
-            self._virtual[row.key] = dict(row.values)
+            self._virtual[row.lock] = dict(row.values)
             self._count(row, "created")
             return None
         return _Write(row, "create")
@@ -288,7 +290,7 @@ class Upserter:
             self._settled(row)
             return None
         if self.dry_run:
-            self._virtual[row.key] = {**current, **row.values}
+            self._virtual[row.lock] = {**current, **row.values}
             self._count(row, "updated")
             return None
         return _Write(row, "revise", target, changes)
@@ -366,7 +368,7 @@ class Upserter:
         else:
             future = pool.submit(client.revise, {"id": write.target, **self._wire(write.changes)})
         busy[future] = write
-        busy_keys.add(row.key)
+        busy_keys.add(row.lock)
 
     def _finish(
         self, write: _Write, future: cf.Future[WireRow], *, final: bool = False
@@ -425,6 +427,8 @@ class Upserter:
 
     def _count(self, row: Row, outcome: str, reason: str | None = None) -> None:
         self.counts.add(outcome)
+        if self.dry_run and outcome in ("created", "updated", "unchanged"):
+            self.planned.add(row.key)
         if reason is not None:
             self.rejects.add(reason, **row.origin)
         self.progress.update()

@@ -151,21 +151,17 @@ def _import_hook(spec: str, where: str) -> RowHook:
 def load_map(path: str | Path) -> FieldMap:
     """Read a JSON (``.json``) or TOML (``.toml``) map file."""
     where = str(path)
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise MapError(f"{where}: a map is a .json or .toml file")
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise MapError(f"cannot read the map {where}: {exc.strerror}") from exc
-    suffix = Path(path).suffix.lower()
     try:
-        if suffix == ".toml":
-            doc = _toml().loads(data.decode("utf-8"))
-        elif suffix == ".json":
-            doc = json.loads(data.decode("utf-8"))
-        else:
-            raise MapError(f"{where}: a map is a .json or .toml file")
-    except (ValueError, UnicodeDecodeError) as exc:
-        if isinstance(exc, MapError):
-            raise
+        text = data.decode("utf-8")
+        doc = _toml().loads(text) if suffix == ".toml" else json.loads(text)
+    except ValueError as exc:
         raise MapError(f"{where} cannot be read: {exc}") from exc
     return FieldMap.from_dict(doc, where)
 

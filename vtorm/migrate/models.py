@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from vtorm.client import Client
-from vtorm.errors import VtormError
+from vtorm.errors import AuthenticationError, VtigerError
+from vtorm.migrate.rows import UsageError
 from vtorm.model import Model
 
 __all__ = ["describe_fields", "models_for", "unique_fields"]
@@ -36,8 +37,10 @@ def models_for(client: Client, modules: Sequence[str]) -> dict[str, type[Model]]
     for name in dict.fromkeys(modules):
         try:
             raw = client.describe(name)
-        except VtormError as exc:
-            raise VtormError(f"{name}: describe failed: {exc}") from exc
+        except VtigerError as exc:
+            if isinstance(exc, AuthenticationError):
+                raise
+            raise UsageError(f"{client.url} has no module {name!r} ({exc})") from exc
         specs.append(parse_describe(raw, module=name, singular=str(raw.get("label") or name)))
     schema = schema_module.Schema(
         modules=schema_module.sorted_modules(specs),

@@ -20,6 +20,7 @@ from vtorm.testing import Emulator
 from vtorm.testing.schema import DEFAULT_SCHEMA_DIR
 
 RECORDED = Path(__file__).parent.parent / "fixtures" / "recorded"
+CUSTOM = "Contacts-with-custom-multipicklist"
 
 # Values the server would keep as they are, and that text formats tend to mangle.
 CONTACTS: list[dict[str, Any]] = [
@@ -48,7 +49,7 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("schema")
     for path in DEFAULT_SCHEMA_DIR.glob("*.json"):
         shutil.copy(path, folder)
-    recorded = json.loads((RECORDED / "describe-Contacts-with-custom-multipicklist.json").read_text())
+    recorded = json.loads((RECORDED / f"describe-{CUSTOM}.json").read_text())
     (folder / "describe-Contacts.json").write_text(json.dumps(recorded["result"]))
     return folder
 
@@ -95,7 +96,9 @@ def test_export_then_import_is_lossless(
         assert import_file(module, out, key=[key], client=second).unchanged == 2
 
 
-def test_jsonl_values_are_json_types(pair: tuple[vtorm.Client, vtorm.Client], tmp_path: Path) -> None:
+def test_jsonl_values_are_json_types(
+    pair: tuple[vtorm.Client, vtorm.Client], tmp_path: Path
+) -> None:
     first, _ = pair
     create_all(first, "Contacts", CONTACTS[:1])
     create_all(first, "Accounts", ACCOUNTS[:1])
@@ -109,7 +112,7 @@ def test_jsonl_values_are_json_types(pair: tuple[vtorm.Client, vtorm.Client], tm
     assert contact["salutationtype"] is None
     assert contact["createdtime"].endswith("+00:00")
     assert account["employees"] == 42 and account["annual_revenue"].startswith("1234.5")
-    assert list(contact)[0] == "id"
+    assert next(iter(contact)) == "id"
 
 
 def test_export_costs_one_query_per_100_records_plus_two(

@@ -148,56 +148,43 @@ class Upserter:
         Raises :class:`ConnectionLost` when the target stops answering (what
         was confirmed is in the journal; rows in flight are counted in doubt).
         """
-        waiting: collections.deque[Row] = collections.deque()
-        waiting_keys: collections.Counter[str] = collections.Counter()
+        waiting: collections.deque[Row] = collections.deque()  # behind a row of the same lock
+        waiting_locks: collections.Counter[str] = collections.Counter()
+        ready: collections.deque[_Write] = collections.deque()  # decided, not sent yet
         busy: dict[cf.Future[WireRow], _Write] = {}
-        busy_keys: set[str] = set()
-        limit = max(2 * BATCH, 4 * self.workers)
+        holding: collections.Counter[str] = collections.Counter()  # locks in ready or busy
+        # A few writes queued per worker; one batch decided ahead while they are sent.
+        max_busy = 2 * self.workers
         exhausted = False
         pool = cf.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vtorm-write")
         try:
             while True:
-                batch: list[Row] = []
-                taken: set[str] = set()
-                for _ in range(len(waiting)):
-                    row = waiting.popleft()
-                    if row.lock in busy_keys or row.lock in taken or len(batch) >= BATCH:
-                        waiting.append(row)
-                        continue
-                    waiting_keys[row.lock] -= 1
-                    batch.append(row)
-                    taken.add(row.lock)
-                while not exhausted and len(batch) < BATCH and len(busy) + len(batch) < limit:
-                    row_or_none = next(rows, None)
-                    if row_or_none is None:
-                        exhausted = True
+                planned = False
+                if len(ready) < BATCH:
+                    batch, exhausted = self._take(rows, waiting, waiting_locks, holding, exhausted)
+                    if batch:
+                        planned = True
+                        for write in self._plan(batch):
+                            ready.append(write)
+                            holding[write.row.lock] += 1
+                while ready and len(busy) < max_busy:
+                    write = ready.popleft()
+                    busy[self._submit(pool, write)] = write
+                if not busy:
+                    if not ready and exhausted and not waiting:
                         break
-                    row = row_or_none
-                    self.counts.read += 1
-                    if row.lock in busy_keys or row.lock in taken or waiting_keys[row.lock] > 0:
-                        waiting.append(row)
-                        waiting_keys[row.lock] += 1
-                    else:
-                        batch.append(row)
-                        taken.add(row.lock)
-                if batch:
-                    for write in self._plan(batch):
-                        self._submit(pool, write, busy, busy_keys)
-                elif not busy and exhausted and not waiting:
-                    break
-                if busy:
-                    # Record what has finished; block only when nothing else can be done.
-                    block = not batch or len(busy) >= limit
-                    finished, _ = cf.wait(
-                        busy, timeout=None if block else 0, return_when=cf.FIRST_COMPLETED
-                    )
-                    for future in finished:
-                        write = busy.pop(future)
-                        busy_keys.discard(write.row.lock)
-                        retry = self._finish(write, future)
-                        if retry is not None:
-                            waiting.appendleft(retry)
-                            waiting_keys[retry.lock] += 1
+                    continue
+                # Record what has finished; block only when nothing else can be done.
+                finished, _ = cf.wait(
+                    busy, timeout=0 if planned else None, return_when=cf.FIRST_COMPLETED
+                )
+                for future in finished:
+                    write = busy.pop(future)
+                    holding[write.row.lock] -= 1
+                    retry = self._finish(write, future)
+                    if retry is not None:
+                        waiting.appendleft(retry)
+                        waiting_locks[retry.lock] += 1
         except BaseException:
             # Let the writes already sent end, and record them, before stopping.
             for future in cf.as_completed(list(busy)):
@@ -206,6 +193,43 @@ class Upserter:
         finally:
             pool.shutdown(wait=True)
         return self.counts
+
+    def _take(
+        self,
+        rows: Iterator[Row],
+        waiting: collections.deque[Row],
+        waiting_locks: collections.Counter[str],
+        holding: collections.Counter[str],
+        exhausted: bool,
+    ) -> tuple[list[Row], bool]:
+        """The next batch: rows that waited first, then new ones; none whose lock is held.
+
+        A row whose lock is held (or already in the batch, or behind a waiting
+        row of the same lock) waits: rows of one lock are written in order.
+        """
+        batch: list[Row] = []
+        taken: set[str] = set()
+        for _ in range(len(waiting)):
+            row = waiting.popleft()
+            if holding[row.lock] > 0 or row.lock in taken or len(batch) >= BATCH:
+                waiting.append(row)
+                continue
+            waiting_locks[row.lock] -= 1
+            batch.append(row)
+            taken.add(row.lock)
+        while not exhausted and len(batch) < BATCH:
+            row_or_none = next(rows, None)
+            if row_or_none is None:
+                return batch, True
+            row = row_or_none
+            self.counts.read += 1
+            if holding[row.lock] > 0 or row.lock in taken or waiting_locks[row.lock] > 0:
+                waiting.append(row)
+                waiting_locks[row.lock] += 1
+            else:
+                batch.append(row)
+                taken.add(row.lock)
+        return batch, exhausted
 
     def reject_unread(self, origin: dict[str, Any], reason: str) -> None:
         """Count an input row that never became a row (unreadable, refused by checks)."""
@@ -350,13 +374,7 @@ class Upserter:
         fields, module = self.meta.fields, self.meta.module
         return {fields[a].wire: wire_of(fields[a], v, module) for a, v in values.items()}
 
-    def _submit(
-        self,
-        pool: cf.ThreadPoolExecutor,
-        write: _Write,
-        busy: dict[cf.Future[WireRow], _Write],
-        busy_keys: set[str],
-    ) -> None:
+    def _submit(self, pool: cf.ThreadPoolExecutor, write: _Write) -> cf.Future[WireRow]:
         row = write.row
         client = self.client
         if write.op == "create":
@@ -367,8 +385,7 @@ class Upserter:
             future = pool.submit(client.create, module, element)
         else:
             future = pool.submit(client.revise, {"id": write.target, **self._wire(write.changes)})
-        busy[future] = write
-        busy_keys.add(row.lock)
+        return future
 
     def _finish(
         self, write: _Write, future: cf.Future[WireRow], *, final: bool = False

@@ -36,7 +36,7 @@ def test_copy_entries_map_source_ids_and_keep_references(tmp_path: Path) -> None
         journal.done("import:Accounts:accountname", "11x7", "11x41", "d")
         assert journal.target_of("11x5") == "11x40"
         assert journal.target_of("11x7") is None  # only copies map source ids
-        (entry,) = journal.with_refs("copy:Accounts")
+        ((entry,),) = journal.with_refs("copy:Accounts")
         assert entry.refs == '{"account_id": "11x6"}'
         journal.refs_done("copy:Accounts", "11x5")
         assert list(journal.with_refs("copy:Accounts")) == []

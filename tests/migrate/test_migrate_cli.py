@@ -215,3 +215,12 @@ def test_copy_needs_a_journal(capsys: pytest.CaptureFixture[str]) -> None:
         main(["copy", "--modules", "Contacts"])
     assert exited.value.code == 2
     assert "--journal" in capsys.readouterr().err
+
+
+def test_a_key_that_is_no_column_stops_before_writing(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "x.csv", ["lastname,firstname", "Lee,Ann"])
+    assert main(["import", "Contacts", "--in", str(source), "--key", "email", "--quiet"]) == 2
+    assert "key field(s) email are not among the columns" in capsys.readouterr().err
+    assert ops(env, "create") == []

@@ -10,7 +10,7 @@ import argparse
 from vtorm.migrate.cli_common import add_crm_options, client_from, guarded
 from vtorm.migrate.export import export_records, parse_filter
 from vtorm.migrate.files import file_format
-from vtorm.migrate.models import models_for
+from vtorm.migrate.models import cheap_count, models_for
 from vtorm.migrate.progress import Progress
 from vtorm.migrate.report import EXIT_OK
 
@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         model = models_for(client, [args.module])[args.module]
         filters = [parse_filter(model, text) for text in args.filter]
         progress = Progress(f"export {args.module}", enabled=not args.quiet, unit="record")
+        if progress.is_bar and not filters:
+            progress.set_total(cheap_count(client, args.module))
         written = export_records(
             model, client, args.out, fields=args.fields, filters=filters, progress=progress
         )

@@ -17,7 +17,7 @@ from vtorm.migrate.cli_common import (
     write_counts,
 )
 from vtorm.migrate.convert import DateRule
-from vtorm.migrate.files import file_format, fingerprint, read_records
+from vtorm.migrate.files import count_records, file_format, fingerprint, read_records
 from vtorm.migrate.importer import ConnectionLost, Importer
 from vtorm.migrate.journal import Journal
 from vtorm.migrate.mapping import load_map
@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         rejects = Rejects(args.rejects)
         journal = Journal(args.journal) if args.journal else None
         progress = Progress(f"import {args.module}", enabled=not args.quiet)
+        if progress.is_bar:
+            progress.set_total(count_records(args.input, delimiter=args.delimiter))
         importer = Importer(
             model, client, preparer, journal=journal, workers=args.workers,
             dry_run=args.dry_run, rejects=rejects, progress=progress,

@@ -33,7 +33,7 @@ from vtorm.migrate.convert import python_of, same_value, wire_of
 from vtorm.migrate.copy_rows import RowMaker
 from vtorm.migrate.keys import key_of
 from vtorm.migrate.lookup import BATCH, KeyLookup
-from vtorm.migrate.models import models_for, unique_fields
+from vtorm.migrate.models import cheap_count, models_for, unique_fields
 from vtorm.migrate.order import plan_copy
 from vtorm.migrate.owners import Owners
 from vtorm.migrate.progress import Progress
@@ -214,6 +214,8 @@ class Copier:
         key = self.keys.get(module, ())
         unique = unique_fields(self.target, module)
         progress = self.progress(f"copy {module}")
+        if progress.is_bar:
+            progress.set_total(cheap_count(self.source, module))
         engine = Upserter(
             model,
             self.target,
@@ -255,10 +257,8 @@ class Copier:
         maker = self._maker(module)
         model = self.target_models[module]
         lookup = KeyLookup(model, self.target, (model._meta.fields["id"],))
-        entries = list(self.journal.with_refs(scope))
         with cf.ThreadPoolExecutor(self.workers, thread_name_prefix="vtorm-refs") as pool:
-            for start in range(0, len(entries), BATCH):
-                batch = entries[start : start + BATCH]
+            for batch in self.journal.with_refs(scope, BATCH):
                 current = lookup.find([{"id": e.target} for e in batch])
                 sends: dict[cf.Future[WireRow], Entry] = {}
                 for entry in batch:

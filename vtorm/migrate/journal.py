@@ -142,13 +142,24 @@ class Journal:
         ).fetchall()
         return (Entry(*row) for row in rows)
 
-    def with_refs(self, scope: str) -> Iterator[Entry]:
-        """The done entries of ``scope`` whose references are still to be filled."""
-        rows = self._conn.execute(
-            _SELECT + "WHERE scope = ? AND state = 'done' AND refs IS NOT NULL ORDER BY rowid",
-            (scope,),
-        ).fetchall()
-        return (Entry(*row) for row in rows)
+    def with_refs(self, scope: str, batch: int = 100) -> Iterator[list[Entry]]:
+        """The done entries of ``scope`` whose references are still to be filled, in batches.
+
+        Read a batch at a time (memory stays flat); entries filled meanwhile
+        are not read again.
+        """
+        after = 0
+        while True:
+            rows = self._conn.execute(
+                "SELECT rowid, scope, key, state, target, digest, since, refs, source, line "
+                "FROM entries WHERE scope = ? AND state = 'done' AND refs IS NOT NULL "
+                "AND rowid > ? ORDER BY rowid LIMIT ?",
+                (scope, after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield [Entry(*row[1:]) for row in rows]
 
     def count(self, scope: str, state: str | None = None) -> int:
         """How many entries ``scope`` holds (in ``state``, when given)."""

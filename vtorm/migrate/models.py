@@ -19,7 +19,7 @@ from vtorm.errors import AuthenticationError, VtigerError
 from vtorm.migrate.rows import UsageError
 from vtorm.model import Model
 
-__all__ = ["describe_fields", "models_for", "unique_fields"]
+__all__ = ["cheap_count", "describe_fields", "models_for", "unique_fields"]
 
 
 def models_for(client: Client, modules: Sequence[str]) -> dict[str, type[Model]]:
@@ -70,3 +70,21 @@ def unique_fields(client: Client, module: str) -> frozenset[str]:
         for name, entry in describe_fields(client, module).items()
         if entry.get("isunique") in (True, 1, "1", "true")
     )
+
+
+def cheap_count(client: Client, module: str) -> int | None:
+    """How many records ``module`` has, when one ``count(*)`` says it (None on stock 8.4).
+
+    For a progress bar's time left: stock 8.4 answers ``count(*)`` with an
+    empty list, and counting by paging ids would cost as much as the job.
+    """
+    try:
+        answer = client.query(f"SELECT count(*) FROM {module};")
+    except VtigerError:
+        return None
+    if answer and isinstance(answer[0], dict):
+        try:
+            return int(answer[0].get("count", ""))
+        except ValueError:
+            return None
+    return None

@@ -79,6 +79,14 @@ class Preparer:
                 f"{self.module} has no field(s) {', '.join(map(repr, unknown))}: "
                 "rename them to fields in a map file (--map), or list them under 'ignore'"
             )
+        given = {field_named(self.model, n).attr for n in names}
+        given |= {field_named(self.model, n).attr for n in (*self.map.constants, *self.map.default)}
+        absent = [info.wire for info in self.key if info.attr not in given]
+        if absent and self.map.hook is None:
+            raise UsageError(
+                f"the key field(s) {', '.join(absent)} are not among the columns "
+                f"({', '.join(map(str, record))}); rename a column to it in a map file (--map)"
+            )
 
     def prepare(self, line: int, record: Mapping[str, Any]) -> Row:
         """The row for ``record``; raises :class:`Rejected` with the reason."""

@@ -45,6 +45,17 @@ class Progress:
                 total=total, desc=label, unit=unit, file=self.stream, dynamic_ncols=True
             )
 
+    @property
+    def is_bar(self) -> bool:
+        """Whether a bar is shown (a total, when known, gives it an ETA)."""
+        return self._bar is not None
+
+    def set_total(self, total: int | None) -> None:
+        """Give the bar its total (for the time left)."""
+        if self._bar is not None and total is not None:
+            self._bar.total = total
+            self._bar.refresh()
+
     def update(self, n: int = 1) -> None:
         """``n`` more rows are finished."""
         before = self.done

@@ -365,7 +365,8 @@ class Upserter:
 
     def _default_owner(self) -> str:
         if self._owner_default is None:
-            self._owner_default = self.client.login().user_id
+            # Logged in already (describe, lookups); login() would replace the session.
+            self._owner_default = self.client.user_id or self.client.login().user_id
         return self._owner_default
 
     # ----------------------------------------------------------------- sending

@@ -9,6 +9,7 @@ from vtorm.query.q import Q
 from vtorm.query.queryset import QuerySet
 
 if TYPE_CHECKING:
+    from vtorm.changes import ChangeFeed
     from vtorm.client import Client
     from vtorm.model import Model
     from vtorm.persistence import BulkResult
@@ -104,6 +105,10 @@ class Manager(Generic[M]):
                 ) -> dict[Any, M]:
         """See :meth:`QuerySet.in_bulk`."""
         return self.get_queryset().in_bulk(id_list, field_name=field_name)
+
+    def changes(self, since: Any = None, state: Any = None) -> ChangeFeed[M]:
+        """See :meth:`QuerySet.changes`."""
+        return self.get_queryset().changes(since, state)
 
     # ------------------------------------------------------------ writing
 

@@ -20,6 +20,7 @@ from vtorm.query.q import AND, Q
 from vtorm.query.query import Query
 
 if TYPE_CHECKING:
+    from vtorm.changes import ChangeFeed
     from vtorm.client import Client
     from vtorm.model import FieldInfo, Model
 
@@ -308,6 +309,19 @@ class QuerySet(Generic[M]):
                 return {}
             qs = self.filter(**{f"{field_name}__in": ids})
         return {getattr(obj, info.attr): obj for obj in qs}
+
+    def changes(self, since: Any = None, state: Any = None) -> ChangeFeed[M]:
+        """The changes of these records since ``since`` (see :mod:`vtorm.changes`).
+
+        ``since``: None (every record, as created), a timezone-aware datetime,
+        or the ``cursor`` of an earlier feed; ``state``: an optional local file
+        the feed keeps between calls to see deletions.
+        """
+        if self._kind != _MODEL:
+            raise TypeError("changes() yields records: call it before values()/values_list()")
+        from vtorm.changes import ChangeFeed
+
+        return ChangeFeed(self, since=since, state=state, client=self._client)
 
     def __repr__(self) -> str:
         try:

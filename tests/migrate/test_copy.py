@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -193,3 +194,64 @@ def test_a_key_matches_records_the_target_already_has(
     assert set(accounts) == {"Holding", "BRANCH", "Shop"}
     # Its Member Of, filled in the second pass, points to the copied Holding.
     assert accounts["BRANCH"]["account_id"] == accounts["Holding"]["id"]
+
+
+def test_since_last_copies_changes_and_deletions(
+    source: tuple[Emulator, vtorm.Client], target: tuple[Emulator, vtorm.Client], tmp_path: Any
+) -> None:
+    src_crm, src = source
+    _, dst = target
+    ids = seed(src)
+    with Journal(tmp_path / "copy.journal") as journal:
+        copy(src, dst, ["Accounts", "Contacts"], journal)
+        assert journal.cursor("copy:Contacts") is not None
+        src.revise({"id": ids["Clerk"], "title": "Head clerk"})
+        src.delete(ids["Boss"])
+        src.create("Contacts", {"lastname": "New", "assigned_user_id": "19x1"})
+        src_crm.calls.clear()
+        counts, rejects = copy(src, dst, ["Accounts", "Contacts"], journal, since="last")
+    assert rejects.first == []
+    assert counts["Contacts"] == {"read": 2, "created": 1, "updated": 1, "unchanged": 0,
+                                  "rejected": 0, "in_doubt": 0, "deleted": 1}  # fmt: skip
+    assert counts["Accounts"]["read"] == 0  # nothing changed there
+    contacts = by(dst, "Contacts", "lastname")
+    assert set(contacts) == {"Clerk", "New"}
+    assert contacts["Clerk"]["title"] == "Head clerk"
+    # Changed records were read, not the whole module (a page of changes, an id scan).
+    assert len(ops(src_crm, "query")) < 20
+
+
+def test_since_last_keeps_the_point_while_a_change_fails(
+    source: tuple[Emulator, vtorm.Client], target: tuple[Emulator, vtorm.Client], tmp_path: Any
+) -> None:
+    _, src = source
+    _, dst = target
+    with Journal(tmp_path / "copy.journal") as journal:
+        copy(src, dst, ["Contacts"], journal)
+        point = journal.cursor("copy:Contacts")
+        src.create("Contacts", {"lastname": "Odd", "assigned_user_id": "19x1",
+                                "leadsource": "Fax"})  # fmt: skip
+        counts, _ = copy(src, dst, ["Contacts"], journal, since="last")
+        assert counts["Contacts"]["rejected"] == 1
+        assert journal.cursor("copy:Contacts") == point
+        # Still there next time; fixed at the source, it is copied and the point moves.
+        odd = src.query("SELECT id FROM Contacts WHERE lastname = 'Odd';")[0]["id"]
+        src.revise({"id": odd, "leadsource": "Web Site"})
+        counts, _ = copy(src, dst, ["Contacts"], journal, since="last")
+        assert counts["Contacts"]["created"] == 1
+        assert journal.cursor("copy:Contacts") != point
+
+
+def test_since_a_moment(
+    source: tuple[Emulator, vtorm.Client], target: tuple[Emulator, vtorm.Client], journal: Journal
+) -> None:
+    _, src = source
+    _, dst = target
+    src.create("Contacts", {"lastname": "Only", "assigned_user_id": "19x1"})
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    counts, _ = copy(src, dst, ["Contacts"], journal, since=later)
+    assert counts["Contacts"]["read"] == 0
+    assert rows(dst, "Contacts") == []
+    counts, _ = copy(src, dst, ["Contacts"], journal,
+                     since=later - datetime.timedelta(days=3))  # fmt: skip
+    assert counts["Contacts"]["created"] == 1

@@ -34,7 +34,7 @@ def write_csv(path: Path, lines: list[str]) -> Path:
                     "--rejects", "--report", "--dayfirst", "--monthfirst", "--date-format",
                     "--delimiter", "--url", "--access-key", "exit status"]),
         ("copy", ["--modules", "--journal", "--workers", "--dry-run", "--report", "--rejects",
-                  "--key", "--source-url", "--source-username", "--source-access-key",
+                  "--key", "--since", "--source-url", "--source-username", "--source-access-key",
                   "--target-url", "--target-access-key", "VTIGER_SOURCE_URL",
                   "VTIGER_TARGET_ACCESS_KEY", "exit status"]),
     ],
@@ -208,6 +208,12 @@ def test_copy_between_two_crms_with_report(
     assert (lee["account_id"], lee["assigned_user_id"]) == (accounts["Parent"]["id"], "19x5")
     assert main(argv) == 0
     assert json.loads(report.read_text())["Contacts"]["unchanged"] == 1
+    src.revise({"id": parent["id"], "website": "parent.example"})
+    assert main([*argv, "--since", "last"]) == 0
+    counts = json.loads(report.read_text())
+    assert (counts["Accounts"]["read"], counts["Accounts"]["updated"]) == (1, 1)
+    assert counts["Contacts"]["read"] == 0
+    assert main([*argv, "--since", "yesterday"]) == 2
 
 
 def test_copy_needs_a_journal(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ from vtorm.migrate.copier import Copier
 from vtorm.migrate.journal import Journal
 from vtorm.migrate.progress import Progress
 from vtorm.migrate.report import EXIT_USAGE, Counts, Rejects, exit_status
+from vtorm.migrate.source_feed import parse_since
 from vtorm.migrate.upsert import ConnectionLost
 
 __all__ = ["add_arguments", "run"]
@@ -67,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="match records the target already has by these fields instead of creating "
         "new ones (repeatable, e.g. --key Accounts=accountname --key Contacts=email)",
     )  # fmt: skip
+    parser.add_argument(
+        "--since", metavar="last|DATETIME",
+        help="copy only what changed: 'last' = since the point the journal saved at the end "
+        "of the last clean run (deletions included: a record deleted on the source is deleted "
+        "on the target); or an ISO date and time with its offset, e.g. 2024-06-01T00:00:00Z "
+        "(deletions cannot be seen). Default: read every record (unchanged ones are not written)",
+    )  # fmt: skip
     add_job_options(parser)
     # The journal is what maps source ids to target ids: a copy needs one that lasts.
     for action in parser._actions:
@@ -88,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     def job() -> int:
         nonlocal rejects, journal, copier
+        since = parse_since(args.since)
         source = client_from(args, "source")
         target = client_from(args, "target")
         rejects = Rejects(args.rejects)
@@ -99,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         copier = Copier(
             source, target, args.modules, journal=journal, keys=dict(args.key),
             workers=args.workers, dry_run=args.dry_run, rejects=rejects, progress=progress,
+            since=since,
         )  # fmt: skip
         print(f"{PROG}: order {', '.join(copier.plan.order)}", flush=True)
         try:

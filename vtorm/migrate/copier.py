@@ -25,10 +25,18 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime
 import json
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from vtorm.errors import TransportError, VtigerError, VtormError
+from vtorm.errors import (
+    AccessDeniedError,
+    RecordNotFoundError,
+    TransportError,
+    VtigerError,
+    VtormError,
+)
 from vtorm.migrate.convert import python_of, same_value, wire_of
 from vtorm.migrate.copy_rows import RowMaker
 from vtorm.migrate.keys import key_of
@@ -39,6 +47,7 @@ from vtorm.migrate.owners import Owners
 from vtorm.migrate.progress import Progress
 from vtorm.migrate.report import Counts, Rejects
 from vtorm.migrate.rows import Rejected, Row, UsageError, field_named
+from vtorm.migrate.source_feed import SourceFeed
 from vtorm.migrate.upsert import ConnectionLost, Upserter, WireRow
 
 if TYPE_CHECKING:
@@ -150,6 +159,7 @@ class Copier:
         dry_run: bool = False,
         rejects: Rejects | None = None,
         progress: Any = None,
+        since: str | datetime.datetime | None = None,
     ) -> None:
         if not modules:
             raise UsageError("no module to copy")
@@ -159,6 +169,15 @@ class Copier:
         self.journal = journal
         self.workers = workers
         self.dry_run = dry_run
+        self.since = since
+        # The feeds' state files live beside the journal (a folder of their own for
+        # a journal in memory).
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        if journal.path == ":memory:":
+            self._folder = tempfile.TemporaryDirectory(prefix="vtorm-copy-")
+            self.folder = Path(self._folder.name)
+        else:
+            self.folder = Path(journal.path).resolve().parent
         self.rejects = rejects if rejects is not None else Rejects()
         self.progress = progress or (lambda label: Progress(label, enabled=False))
         self.source_models = models_for(source, self.modules)
@@ -187,12 +206,16 @@ class Copier:
         Raises :class:`~vtorm.migrate.upsert.ConnectionLost` when a CRM stops
         answering; the journal keeps what was done.
         """
-        for module in self.plan.order:
-            self._first_pass(module)
-        if not self.dry_run:
+        try:
             for module in self.plan.order:
-                if self.plan.deferred[module]:
-                    self._second_pass(module)
+                self._first_pass(module)
+            if not self.dry_run:
+                for module in self.plan.order:
+                    if self.plan.deferred[module]:
+                        self._second_pass(module)
+        finally:
+            if self._folder is not None:
+                self._folder.cleanup()
         return self.counts
 
     # ----------------------------------------------------------------- first pass
@@ -230,24 +253,65 @@ class Copier:
             unique_key=any(info.wire in unique for info in key),
             unique_names=", ".join(sorted(unique)),
         )
-        engine.counts = self.counts[module]
+        engine.counts = counts = self.counts[module]
         engine.planned = self.planned
+        source = SourceFeed(
+            self.source_models[module], self.source, self.journal, scope_of(module),
+            since=self.since, folder=self.folder, dry_run=self.dry_run,
+        )  # fmt: skip
+        if source.note:
+            progress.note(source.note)
+        deleted: list[str] = []
         try:
-            engine.run(self._rows(module, engine))
+            engine.run(self._rows(module, engine, source, deleted))
+            self._delete(module, deleted)
         finally:
             progress.close()
+        source.finish(clean=counts.clean)
 
-    def _rows(self, module: str, engine: Upserter) -> Iterator[Row]:
+    def _rows(
+        self, module: str, engine: Upserter, source: SourceFeed, deleted: list[str]
+    ) -> Iterator[Row]:
         maker = self._maker(module)
-        records = self.source_models[module].objects.using(self.source).iterator()
         try:
-            for line, record in enumerate(records, 1):
+            for line, change in enumerate(source.feed, 1):
+                record = change.record
+                if record is None:
+                    deleted.append(change.id)
+                    continue
                 try:
                     yield maker.row(line, record)
                 except Rejected as exc:
-                    engine.reject_unread({"module": module, "id": record.id}, str(exc))
+                    engine.reject_unread({"module": module, "id": change.id}, str(exc))
         except TransportError as exc:
             raise ConnectionLost(f"reading {module} from the source failed: {exc}") from exc
+
+    def _delete(self, module: str, deleted: list[str]) -> None:
+        """Delete on the target the copies of source records deleted since the last run."""
+        scope = scope_of(module)
+        counts = self.counts[module]
+        for source_id in deleted:
+            entry = self.journal.get(scope, source_id)
+            if entry is None or entry.target is None:
+                continue  # never copied
+            if self.dry_run:
+                counts.add("deleted")
+                continue
+            try:
+                self.target.delete(entry.target)
+            except (AccessDeniedError, RecordNotFoundError):
+                pass  # already gone (8.4 answers ACCESS_DENIED for a deleted id)
+            except VtigerError as exc:
+                counts.add("rejected")
+                self.rejects.add(
+                    f"deleted on the source; deleting {entry.target} failed: {exc}",
+                    module=module, id=source_id,
+                )  # fmt: skip
+                continue
+            except TransportError as exc:
+                raise ConnectionLost(f"deleting {entry.target} failed: {exc}") from exc
+            self.journal.forget(scope, source_id)
+            counts.add("deleted")
 
     # ----------------------------------------------------------------- second pass
 

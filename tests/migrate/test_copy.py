@@ -208,6 +208,11 @@ def test_since_last_copies_changes_and_deletions(
         src.revise({"id": ids["Clerk"], "title": "Head clerk"})
         src.delete(ids["Boss"])
         src.create("Contacts", {"lastname": "New", "assigned_user_id": "19x1"})
+        point = journal.cursor("copy:Contacts")
+        dry, _ = copy(src, dst, ["Accounts", "Contacts"], journal, since="last", dry_run=True)
+        assert (dry["Contacts"]["created"], dry["Contacts"]["deleted"]) == (1, 1)
+        assert journal.cursor("copy:Contacts") == point
+        assert len(rows(dst, "Contacts")) == 2
         src_crm.calls.clear()
         counts, rejects = copy(src, dst, ["Accounts", "Contacts"], journal, since="last")
     assert rejects.first == []

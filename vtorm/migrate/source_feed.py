@@ -12,17 +12,17 @@ start from:
 * ``since=<aware datetime>``: the records modified since then; deletions
   cannot be seen, and the saved point is left as it was.
 
-The point (the feed's cursor) is saved only when the module's pass ended with
-nothing rejected or in doubt; otherwise the state file is put back as it was,
-so the next run reads the same changes again. A dry run reads a copy of the
-state file and saves nothing.
+The point (the feed's cursor) and the state file go together: a run reads
+with a working copy of the state file, and both are kept only when the
+module's pass ended with nothing rejected or in doubt. Otherwise the working
+copy is dropped, and the next run reads the same changes again from the same
+point. A dry run keeps nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,49 +77,31 @@ class SourceFeed:
         self.dry_run = dry_run
         self.note = ""
         module = model._meta.module
-        self.state: Path | None = folder / f"{_file_name(scope)}.feed"
-        self._saved = self.state.with_name(self.state.name + ".before")
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self.kept = folder / f"{_file_name(scope)}.feed"
+        self.keeps_point = not isinstance(since, datetime.datetime) and not dry_run
         start: Any = since
         if since == LAST:
             start = journal.cursor(scope)
             if start is None:
                 self.note = f"{module}: no point saved by an earlier clean run; reading it whole"
-        self.keeps_point = not isinstance(since, datetime.datetime)
-        if isinstance(since, datetime.datetime):
-            self.state = None  # a moment is no point of the state file
-        elif start is None and not dry_run:
-            for stale in (self.state, self._saved):
-                stale.unlink(missing_ok=True)
-        if dry_run and self.state is not None:
-            self.state = self._scratch_copy(self.state if start is not None else None)
-        elif self.state is not None and self.state.exists():
-            shutil.copyfile(self.state, self._saved)
+        self.working: Path | None = None
+        if not isinstance(since, datetime.datetime):  # a moment is no point of a state file
+            self.working = folder / f"{self.kept.name}.{'dry-run' if dry_run else 'new'}"
+            self.working.unlink(missing_ok=True)
+            if start is not None and self.kept.exists():
+                shutil.copyfile(self.kept, self.working)
         queryset = model.objects.using(client)
-        self.feed: ChangeFeed[Any] = queryset.changes(since=start, state=self.state)
-
-    def _scratch_copy(self, state: Path | None) -> Path:
-        self._scratch = tempfile.TemporaryDirectory(prefix="vtorm-feed-")
-        copy = Path(self._scratch.name) / "state.feed"
-        if state is not None and state.exists():
-            shutil.copyfile(state, copy)
-        return copy
+        self.feed: ChangeFeed[Any] = queryset.changes(since=start, state=self.working)
 
     def finish(self, clean: bool) -> None:
-        """Keep the point the feed reached (``clean``), or put the state file back."""
-        if self._scratch is not None:
-            self._scratch.cleanup()
-            return
-        if self.dry_run or not self.keeps_point:
-            return
-        if clean:
-            self.journal.save_cursor(self.scope, self.feed.cursor)
-            self._saved.unlink(missing_ok=True)
-        elif self.state is not None and self._saved.exists():
-            shutil.copyfile(self._saved, self.state)
-            self._saved.unlink()
-        elif self.state is not None:
-            self.state.unlink(missing_ok=True)
+        """Keep the point the feed reached and its state (``clean``), or drop them."""
+        if self.keeps_point and clean:
+            cursor = self.feed.cursor
+            if self.working is not None:
+                self.working.replace(self.kept)
+            self.journal.save_cursor(self.scope, cursor)
+        elif self.working is not None:
+            self.working.unlink(missing_ok=True)
 
 
 def _file_name(scope: str) -> str:

@@ -175,9 +175,9 @@ class Copier:
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         if journal.path == ":memory:":
             self._folder = tempfile.TemporaryDirectory(prefix="vtorm-copy-")
-            self.folder = Path(self._folder.name)
+            self.beside = Path(self._folder.name) / "journal"
         else:
-            self.folder = Path(journal.path).resolve().parent
+            self.beside = Path(journal.path).resolve()
         self.rejects = rejects if rejects is not None else Rejects()
         self.progress = progress or (lambda label: Progress(label, enabled=False))
         self.source_models = models_for(source, self.modules)
@@ -257,7 +257,7 @@ class Copier:
         engine.planned = self.planned
         source = SourceFeed(
             self.source_models[module], self.source, self.journal, scope_of(module),
-            since=self.since, folder=self.folder, dry_run=self.dry_run,
+            since=self.since, beside=self.beside, dry_run=self.dry_run,
         )  # fmt: skip
         if source.note:
             progress.note(source.note)

@@ -57,8 +57,8 @@ def parse_since(text: str | None) -> str | datetime.datetime | None:
 class SourceFeed:
     """The change feed of one module of the source, and what to keep when it is read.
 
-    ``scope`` names the module's journal entries; ``folder`` holds the
-    feeds' state files (beside the journal).
+    ``scope`` names the module's journal entries; the state file is named
+    after ``beside`` (the journal's path) and the scope.
     """
 
     def __init__(
@@ -69,7 +69,7 @@ class SourceFeed:
         scope: str,
         *,
         since: str | datetime.datetime | None,
-        folder: Path,
+        beside: Path,
         dry_run: bool,
     ) -> None:
         self.journal = journal
@@ -77,7 +77,7 @@ class SourceFeed:
         self.dry_run = dry_run
         self.note = ""
         module = model._meta.module
-        self.kept = folder / f"{_file_name(scope)}.feed"
+        self.kept = beside.with_name(f"{beside.name}.{_file_name(scope)}.feed")
         self.keeps_point = not isinstance(since, datetime.datetime) and not dry_run
         start: Any = since
         if since == LAST:
@@ -86,7 +86,8 @@ class SourceFeed:
                 self.note = f"{module}: no point saved by an earlier clean run; reading it whole"
         self.working: Path | None = None
         if not isinstance(since, datetime.datetime):  # a moment is no point of a state file
-            self.working = folder / f"{self.kept.name}.{'dry-run' if dry_run else 'new'}"
+            suffix = "dry-run" if dry_run else "new"
+            self.working = self.kept.with_name(f"{self.kept.name}.{suffix}")
             self.working.unlink(missing_ok=True)
             if start is not None and self.kept.exists():
                 shutil.copyfile(self.kept, self.working)

@@ -10,6 +10,7 @@ import pytest
 from migrate_helpers import ops, rows
 
 import vtorm
+from vtorm.migrate import copy_modules
 from vtorm.migrate.copier import Copier
 from vtorm.migrate.journal import Journal
 from vtorm.migrate.report import Rejects
@@ -260,3 +261,18 @@ def test_since_a_moment(
     counts, _ = copy(src, dst, ["Contacts"], journal,
                      since=later - datetime.timedelta(days=3))  # fmt: skip
     assert counts["Contacts"]["created"] == 1
+
+
+def test_copy_modules_from_python(
+    source: tuple[Emulator, vtorm.Client], target: tuple[Emulator, vtorm.Client], tmp_path: Any
+) -> None:
+    _, src = source
+    _, dst = target
+    seed(src)
+    path = tmp_path / "move.journal"
+    counts = copy_modules(src, dst, ["Contacts", "Accounts"], journal=path)
+    assert list(counts) == ["Accounts", "Contacts"]
+    assert counts["Contacts"].created == 2
+    again = copy_modules(src, dst, ["Contacts", "Accounts"], journal=path, since="last")
+    assert again["Contacts"].read == again["Accounts"].read == 0
+    assert len(rows(dst, "Contacts")) == 2

@@ -8,13 +8,20 @@ rows are matched to records the way the server compares text. The commands
 package; see ``docs/migrations.md``.
 
 ```python
-from vtorm.migrate import import_file, export_file
+from vtorm.migrate import copy_modules, export_file, import_file
 counts = import_file("Contacts", "people.csv", key=["email"], journal="people.journal")
 export_file("Contacts", "contacts.jsonl")
+copy_modules(old_crm, new_crm, ["Accounts", "Contacts"], journal="move.journal")
 ```
 """
 
-from vtorm.migrate.api import export_file, import_file, import_records, model_of
+from vtorm.migrate.api import (
+    copy_modules,
+    export_file,
+    import_file,
+    import_records,
+    model_of,
+)
 from vtorm.migrate.convert import DateRule
 from vtorm.migrate.journal import Journal
 from vtorm.migrate.mapping import FieldMap, MapError, load_map
@@ -29,6 +36,7 @@ __all__ = [
     "MapError",
     "Rejects",
     "UsageError",
+    "copy_modules",
     "export_file",
     "import_file",
     "import_records",

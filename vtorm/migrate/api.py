@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vtorm.migrate.convert import ISO_ONLY, DateRule
+from vtorm.migrate.copier import Copier
 from vtorm.migrate.export import export_records
 from vtorm.migrate.files import fingerprint, read_records
 from vtorm.migrate.importer import Importer
@@ -21,7 +23,7 @@ from vtorm.migrate.report import Counts, Rejects
 if TYPE_CHECKING:
     from vtorm import Client, Model
 
-__all__ = ["export_file", "import_file", "import_records", "model_of"]
+__all__ = ["copy_modules", "export_file", "import_file", "import_records", "model_of"]
 
 
 def _client(client: Client | None) -> Client:
@@ -133,3 +135,37 @@ def export_file(
     model = model_of(module, sender)
     pairs = filters.items() if isinstance(filters, Mapping) else filters
     return export_records(model, sender, path, fields=fields, filters=pairs, progress=progress)
+
+
+def copy_modules(
+    source: Client,
+    target: Client,
+    modules: Sequence[str],
+    *,
+    journal: str | Path | Journal,
+    keys: Mapping[str, Sequence[str]] | None = None,
+    since: str | datetime.datetime | None = None,
+    workers: int = 4,
+    dry_run: bool = False,
+    rejects: Rejects | None = None,
+) -> dict[str, Counts]:
+    """Copy ``modules`` from ``source`` to ``target``; the same job as ``vtorm copy``.
+
+    ``journal`` is a path or an open journal (it maps source ids to target
+    ids: keep it for reruns); ``keys`` maps a module to the fields matching
+    records the target already has; ``since`` is None (every record),
+    ``"last"`` or an aware datetime. Returns the counts per module, in the
+    order the modules were copied. See :mod:`vtorm.migrate.copier`.
+    """
+    opened = None if isinstance(journal, Journal) else Journal(journal)
+    used = journal if isinstance(journal, Journal) else opened
+    assert used is not None
+    try:
+        copier = Copier(
+            source, target, modules, journal=used, keys=keys, workers=workers,
+            dry_run=dry_run, rejects=rejects, since=since,
+        )  # fmt: skip
+        return copier.run()
+    finally:
+        if opened is not None:
+            opened.close()

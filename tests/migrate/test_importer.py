@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import requests
 from crm_models import Accounts, Contacts
 from migrate_helpers import create_all, ops, people, rows
 
 import vtorm
-from vtorm.migrate import import_records
+from vtorm.migrate import import_records, lookup
 from vtorm.migrate.journal import Journal
 from vtorm.migrate.report import Rejects
 from vtorm.testing import Emulator
@@ -347,3 +348,19 @@ def test_the_map_renames_sets_and_translates(crm: Emulator, client: vtorm.Client
     assert got["Ray"]["emailoptout"] == "1" and got["Sue"]["emailoptout"] == "0"
     assert {r["leadsource"] for r in got.values()} == {"Web Site"}
     assert {r["assigned_user_id"] for r in got.values()} == {"19x5"}
+
+
+def test_lookups_read_only_the_key_and_the_written_fields(
+    crm: Emulator, client: vtorm.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_all(client, "Contacts", people(2))
+    crm.calls.clear()
+    import_records(Contacts, people(2), key=["email"], client=client)
+    (statement,) = [params["query"] for op, params in crm.calls if op == "query"]
+    assert statement.startswith("SELECT email, firstname, lastname FROM Contacts WHERE email IN")
+    # A column list longer than the URL can afford becomes SELECT *.
+    monkeypatch.setattr(lookup, "_MAX_COLUMN_CHARS", 20)
+    crm.calls.clear()
+    import_records(Contacts, people(2), key=["email"], client=client)
+    (statement,) = [params["query"] for op, params in crm.calls if op == "query"]
+    assert statement.startswith("SELECT * FROM Contacts WHERE email IN")

@@ -30,6 +30,8 @@ __all__ = ["BATCH", "KeyLookup"]
 
 #: Keys asked per statement, and rows the server answers at most per page.
 BATCH: Final = 100
+# A column list longer than this is not worth its length in the URL.
+_MAX_COLUMN_CHARS: Final = 1000
 
 Row = dict[str, Any]
 
@@ -61,6 +63,8 @@ class KeyLookup:
             by_wire = self.model._meta.by_wire
             wanted = [*(i.wire for i in self.key), *columns]
             only = tuple(dict.fromkeys(by_wire[w].attr for w in wanted if w != "id"))
+            if sum(len(name) + 2 for name in only) > _MAX_COLUMN_CHARS:
+                only = ()  # SELECT * is shorter, and the URL has a limit
         found: dict[str, list[Row]] = {}
         distinct = list({key_of(self.key, v): v for v in values}.values())
         for start in range(0, len(distinct), BATCH):

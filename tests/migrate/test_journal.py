@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vtorm.migrate.journal import Journal
+import pytest
+
+from vtorm.migrate.journal import Journal, JournalError
 
 
 def test_intent_then_confirmation_survive_reopening(tmp_path: Path) -> None:
@@ -43,3 +45,11 @@ def test_copy_entries_map_source_ids_and_keep_references(tmp_path: Path) -> None
         journal.save_cursor("copy:Accounts", "abc")
         assert journal.cursor("copy:Accounts") == "abc"
         assert journal.stats()["copy:Accounts"] == {"done": 1}
+
+
+def test_a_file_that_cannot_be_a_journal(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a database, but long enough to be read as one" * 50)
+    with pytest.raises(JournalError, match=r"notes\.txt"):
+        Journal(tmp_path / "notes.txt")
+    with pytest.raises(JournalError, match="cannot use"):
+        Journal(tmp_path / "no" / "such" / "folder.journal")

@@ -37,7 +37,9 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["Entry", "Journal"]
+from vtorm.errors import VtormError
+
+__all__ = ["Entry", "Journal", "JournalError"]
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -57,6 +59,10 @@ CREATE INDEX IF NOT EXISTS entries_by_target ON entries (target);
 CREATE TABLE IF NOT EXISTS cursors (scope TEXT PRIMARY KEY, cursor TEXT NOT NULL);
 """
 _SELECT: Final = "SELECT scope, key, state, target, digest, since, refs, source, line FROM entries "
+
+
+class JournalError(VtormError, OSError):
+    """A journal file that cannot be opened or is not a journal."""
 
 
 @attrs.frozen
@@ -79,11 +85,14 @@ class Journal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        self._conn = sqlite3.connect(self.path, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL survives a killed process (only a power cut may lose the last commits).
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL survives a killed process (only a power cut may lose the last commits).
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot use {self.path} as a journal: {exc}") from exc
 
     def __enter__(self) -> Journal:
         return self

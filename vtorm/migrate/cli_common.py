@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from vtorm.client import Client
+from vtorm import Client
 from vtorm.errors import (
     AuthenticationError,
     ProtocolError,

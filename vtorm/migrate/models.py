@@ -14,10 +14,9 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-from vtorm.client import Client
+from vtorm import Client, Model
 from vtorm.errors import AuthenticationError, VtigerError
 from vtorm.migrate.rows import UsageError
-from vtorm.model import Model
 
 __all__ = ["cheap_count", "describe_fields", "models_for", "unique_fields"]
 

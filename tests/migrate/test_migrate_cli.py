@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from migrate_helpers import create_all, ops, people, rows
 
 import vtorm
 from vtorm.cli import main
+from vtorm.migrate import cli_common
 from vtorm.testing import Emulator
 
 
@@ -160,8 +162,11 @@ def test_no_crm_configured_exits_2(
 
 
 def test_a_crm_that_does_not_answer_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Retried as a client retries (nothing was sent), with a short backoff for the test.
+    quick = functools.partial(vtorm.Client, backoff=0.001, backoff_cap=0.01)
+    monkeypatch.setattr(cli_common, "Client", quick)
     code = main(["export", "Contacts", "--out", str(tmp_path / "x.csv"), "--url",
                  "http://127.0.0.1:9/", "--username", "admin", "--access-key", "k"])  # fmt: skip
     assert code == 2

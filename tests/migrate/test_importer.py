@@ -364,3 +364,25 @@ def test_lookups_read_only_the_key_and_the_written_fields(
     import_records(Contacts, people(2), key=["email"], client=client)
     (statement,) = [params["query"] for op, params in crm.calls if op == "query"]
     assert statement.startswith("SELECT * FROM Contacts WHERE email IN")
+
+
+def test_references_to_missing_records_are_rejected(crm: Emulator, client: vtorm.Client) -> None:
+    (account,) = create_all(client, "Accounts", [{"accountname": "Real"}])
+    gone = create_all(client, "Accounts", [{"accountname": "Gone"}])[0]
+    client.delete(gone)
+    rejects = Rejects()
+    crm.calls.clear()
+    counts = import_records(
+        Contacts,
+        [{"lastname": "A", "email": "a@x.org", "account_id": account},
+         {"lastname": "B", "email": "b@x.org", "account_id": gone},
+         {"lastname": "C", "email": "c@x.org", "account_id": "11x999999"}],
+        key=["email"], client=client, rejects=rejects,
+    )  # fmt: skip
+    assert (counts.created, counts.rejected) == (1, 2)
+    reasons = sorted(r["reason"] for r in rejects.first)
+    assert reasons[0].startswith(f"account_id refers to {gone}, which does not exist")
+    assert "11x999999" in reasons[1]
+    # One query checked the three ids.
+    checks = [p["query"] for op, p in crm.calls if op == "query" and "FROM Accounts" in p["query"]]
+    assert len(checks) == 1 and checks[0].startswith("SELECT id FROM Accounts WHERE id IN")

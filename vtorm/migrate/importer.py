@@ -19,6 +19,7 @@ from vtorm.migrate.lookup import KeyLookup
 from vtorm.migrate.models import unique_fields
 from vtorm.migrate.prepare import Preparer
 from vtorm.migrate.progress import Progress
+from vtorm.migrate.references import ReferenceCheck
 from vtorm.migrate.report import Counts, Rejects
 from vtorm.migrate.rows import Rejected, Row
 from vtorm.migrate.upsert import ConnectionLost, Upserter, WireRow
@@ -87,6 +88,7 @@ class Importer:
             unique_key=any(info.wire in unique for info in preparer.key),
             unique_names=", ".join(sorted(unique)),
             source=source,
+            precheck=ReferenceCheck(model, client),
         )
 
     @property

@@ -62,7 +62,7 @@ class KeyLookup:
         if columns is not None:
             by_wire = self.model._meta.by_wire
             wanted = [*(i.wire for i in self.key), *columns]
-            only = tuple(dict.fromkeys(by_wire[w].attr for w in wanted if w != "id"))
+            only = tuple(dict.fromkeys(by_wire[w].attr for w in wanted))
             if sum(len(name) + 2 for name in only) > _MAX_COLUMN_CHARS:
                 only = ()  # SELECT * is shorter, and the URL has a limit
         found: dict[str, list[Row]] = {}

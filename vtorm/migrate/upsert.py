@@ -26,7 +26,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
@@ -94,8 +94,10 @@ class Upserter:
     so a create refused as a duplicate is looked up again rather than
     rejected. ``source`` identifies the input (a hash of the file): on a
     rerun of the same input, a row whose key a later row has since written
-    is skipped rather than written and overwritten again. ``dry_run`` sends
-    no write and counts what would be done.
+    is skipped rather than written and overwritten again. ``precheck`` maps
+    the rows of a batch still to write to the reasons some cannot be (such as
+    references to missing records). ``dry_run`` sends no write and counts what
+    would be done.
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class Upserter:
         unique_key: bool = False,
         unique_names: str = "",
         source: str | None = None,
+        precheck: Callable[[list[Row]], Mapping[str, str]] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -133,6 +136,7 @@ class Upserter:
         self.unique_key = unique_key
         self.unique_names = unique_names or "a unique field"
         self.source = source
+        self.precheck = precheck
         self.counts = Counts()
         #: Dry run: keys of the rows that would be written or are already in place.
         self.planned: set[str] = set()
@@ -254,6 +258,12 @@ class Upserter:
         if not todo:
             return []
         try:
+            if self.precheck is not None:
+                refused = self.precheck(todo)
+                for row in todo:
+                    if row.key in refused:
+                        self._reject(row, refused[row.key])
+                todo = [row for row in todo if row.key not in refused]
             found = self.finder.find(todo, entries)
         except TransportError as exc:
             raise ConnectionLost(f"looking records up on the target failed: {exc}") from exc

@@ -77,6 +77,13 @@ class _Write:
     changes: dict[str, Any] = attrs.Factory(dict)
 
 
+def _release(counter: collections.Counter[str], lock: str) -> None:
+    """One fewer row holds ``lock`` (a lock nobody holds is forgotten: memory stays flat)."""
+    counter[lock] -= 1
+    if counter[lock] <= 0:
+        del counter[lock]
+
+
 def _in_doubt(exc: BaseException) -> bool:
     """Whether a failed write may nevertheless have been carried out."""
     if isinstance(exc, TransportError):
@@ -184,7 +191,7 @@ class Upserter:
                 )
                 for future in finished:
                     write = busy.pop(future)
-                    holding[write.row.lock] -= 1
+                    _release(holding, write.row.lock)
                     retry = self._finish(write, future)
                     if retry is not None:
                         waiting.appendleft(retry)
@@ -218,7 +225,7 @@ class Upserter:
             if holding[row.lock] > 0 or row.lock in taken or len(batch) >= BATCH:
                 waiting.append(row)
                 continue
-            waiting_locks[row.lock] -= 1
+            _release(waiting_locks, row.lock)
             batch.append(row)
             taken.add(row.lock)
         while not exhausted and len(batch) < BATCH:

@@ -25,6 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "vtorm.codegen.dump",
         "save listtypes and every module's describe to a directory",
     ),
+    "export": ("vtorm.migrate.cli_export", "stream a module's records to a .jsonl or .csv file"),
+    "import": ("vtorm.migrate.cli_import", "upsert a .jsonl or .csv file into a module by key"),
+    "copy": ("vtorm.migrate.cli_copy", "copy modules from one CRM to another, references kept"),
 }
 
 

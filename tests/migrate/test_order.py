@@ -27,30 +27,38 @@ def test_modules_follow_their_references() -> None:
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Eggs(Model):
-    __module_name__ = "Eggs"
-    __id_prefix__ = "90"
+    class Meta:
+        module = "Eggs"
+        id_prefix = "90"
+
     hen_id: str | None = field("hen_id", "reference", refers_to=("Hens",))
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Hens(Model):
-    __module_name__ = "Hens"
-    __id_prefix__ = "91"
+    class Meta:
+        module = "Hens"
+        id_prefix = "91"
+
     egg_id: str | None = field("egg_id", "reference", refers_to=("Eggs",), mandatory=True)
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Rocks(Model):
-    __module_name__ = "Rocks"
-    __id_prefix__ = "92"
-    paper_id: str = field("paper_id", "reference", refers_to=("Papers",), mandatory=True)
+    class Meta:
+        module = "Rocks"
+        id_prefix = "92"
+
+    paper_id: str | None = field("paper_id", "reference", refers_to=("Papers",), mandatory=True)
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Papers(Model):
-    __module_name__ = "Papers"
-    __id_prefix__ = "93"
-    rock_id: str = field("rock_id", "reference", refers_to=("Rocks",), mandatory=True)
+    class Meta:
+        module = "Papers"
+        id_prefix = "93"
+
+    rock_id: str | None = field("rock_id", "reference", refers_to=("Rocks",), mandatory=True)
 
 
 def test_a_cycle_is_broken_at_a_field_that_is_not_mandatory() -> None:

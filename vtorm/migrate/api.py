@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vtorm.context import client_for
 from vtorm.migrate.convert import ISO_ONLY, DateRule
 from vtorm.migrate.copier import Copier
 from vtorm.migrate.export import export_records
@@ -27,11 +28,7 @@ __all__ = ["copy_modules", "export_file", "import_file", "import_records", "mode
 
 
 def _client(client: Client | None) -> Client:
-    if client is not None:
-        return client
-    from vtorm.connection import get_client
-
-    return get_client()
+    return client_for(client)
 
 
 def model_of(module: str | type[Model], client: Client) -> type[Model]:

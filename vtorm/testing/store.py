@@ -720,12 +720,24 @@ class Store:
 
     def _retrieve_extras(self, module: str, row: Row, out: dict[str, Any]) -> None:
         layout = self.layouts[module]
-        if module == "Groups":
-            # retrieve answers the group's number first and the id last.
+        if module in ("Groups", "Tax"):
+            # retrieve answers the group's (tax's) number first and the id last;
+            # a tax's compound and region settings only in query rows.
             wsid = out.pop("id")
-            items = [("groupid", str(row["crmid"])), *out.items(), ("id", wsid)]
+            for name in ("compoundon", "regions") if module == "Tax" else ():
+                out.pop(name, None)
+            key = "groupid" if module == "Groups" else "taxid"
+            items = [(key, str(row["crmid"])), *out.items(), ("id", wsid)]
             out.clear()
             out.update(items)
+            return
+        if module == "Users":
+            # A user's manager answers "" when unset, three preferences null.
+            if out.get("reports_to_id") is None and "reports_to_id" in out:
+                out["reports_to_id"] = ""
+            for name in ("phone_crm_extension", "rowheight", "hidecompletedevents"):
+                if name in out and row.get(name) is None:
+                    out[name] = None
             return
         if not layout.entity:
             return

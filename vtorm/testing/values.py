@@ -3,9 +3,11 @@
 The server validates little and coerces much (protocol notes, section 4):
 booleans accept ``1``/``"on"``/``true`` and turn anything else into 0,
 currency is rounded to two decimals, integers are rounded, dates are read in
-a few layouts, a multipicklist sent as a list keeps its first value, and the
-utf8mb3 database turns every 4-byte character into ``????``. Everything is
-stored as the text the server would answer.
+a few layouts (a time after the date is dropped, an ISO ``T`` date is
+emptied), empty numbers are zero, a multipicklist sent as a list keeps its
+first value, and the utf8mb3 database keeps no 4-byte character: one sent as
+UTF-8 becomes ``????``, one sent as a JSON ``\\ud83d\\ude00`` escape ``??``.
+Everything is stored as the text the server would answer.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ def zero(field: FieldSchema) -> str:
 def _number(field: FieldSchema, value: Any) -> str | None:
     text = php_text(value).strip()
     if text == "":
-        return None
+        # 8.4 stores an empty number as zero, not as NULL.
+        return zero(field)
     number = php_float(text)
     if field.type == "integer":
         return str(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
@@ -126,8 +129,12 @@ _DATE_LAYOUTS = (
 
 
 def _date(text: str) -> str | None:
-    text = text.strip()
+    # The server reads the part before the first space: a time after it is dropped.
+    text = text.strip().split(" ", 1)[0]
     if text == "":
+        return None
+    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}T", text):
+        # An ISO date with a time ("1985-07-08T10:00:00") is emptied, silently.
         return None
     if text.isdigit():
         # A bare run of digits ("19991231") is not read as a date: stored empty.
@@ -166,20 +173,47 @@ def _datetime(text: str) -> str | None:
     return f"{day} {clock}"
 
 
+# What the server takes for an id, anywhere in a text.
+_ANY_WSID = re.compile(r"[0-9]+x[0-9]+")
+# One JSON escape: a doubled backslash, or a \\u escape of a surrogate.
+_ESCAPE = re.compile(r"\\\\|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def id_parts(text: str) -> tuple[str, str] | None:
+    """(prefix, number) the server reads in an id: ``None`` when it holds no ``<n>x<n>``.
+
+    The server looks for ``<digits>x<digits>`` anywhere in the text and then
+    splits it at the ``x``: the prefix is what comes before the first ``x``
+    (``" 11"`` of ``" 11x2"``), the number the leading digits after it
+    (``"14x2600 (UPDATED)"`` is ``14x2600``).
+    """
+    if not _ANY_WSID.search(text):
+        return None
+    prefix, _, rest = text.partition("x")
+    digits = re.match(r"\d+", rest)
+    if digits is None:
+        return None
+    return prefix.strip(), str(int(digits.group(0)))
+
+
 def reference(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str | None:
     """A reference as stored: ``None`` when empty; errors as the server raises them."""
     text = php_text(value).strip()
     if text == "":
         return None
-    match = _WSID.match(text)
-    if not match:
-        if text.isdigit():
-            raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
-        raise invalid_id()
-    module = prefixes.get(match.group(1))
-    if field.refers_to and module not in field.refers_to:
+    if text.isdigit():
         raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
-    return text
+    parts = id_parts(text)
+    if parts is None:
+        raise invalid_id()
+    prefix, number = parts
+    if not prefix.isdigit():
+        # Not a module number at all: the server cannot even look the type up.
+        raise WsError("ACCESS_DENIED", "Permission to perform the operation is denied for id")
+    # A field that refers to no module (Users.roleid) takes no id at all.
+    if prefixes.get(prefix) not in field.refers_to:
+        raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
+    return f"{prefix}x{number}"
 
 
 def coerce(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str | None:
@@ -213,10 +247,21 @@ def coerce(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str |
 
 
 def parse_element(text: str | None) -> Any:
-    """Decode an ``element``-type parameter; bad JSON is the server's generic error."""
+    """Decode an ``element``-type parameter; bad JSON is the server's generic error.
+
+    The server's own JSON decoder turns each ``\\uD8xx``/``\\uDCxx`` escape (half
+    of a 4-byte character) into ``?``: ``"\\ud83d\\ude00"`` arrives as ``"??"``.
+    """
     if text is None:
         return None
+    if "\\" in text:
+        text = _ESCAPE.sub(_surrogate_as_mark, text)
     try:
         return json.loads(text)
     except ValueError:
         raise internal_error() from None
+
+
+def _surrogate_as_mark(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return found if found == "\\\\" else "?"

@@ -17,13 +17,13 @@ numbers (``ACC15``) and the creation and modification times.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from answers import Aliases, differences
 from emulator_wire import FIXTURES, Wire
 
 from vtorm.testing import Emulator
@@ -106,73 +106,10 @@ ORDER = (
     "b2-listtypes-fieldTypeList-date-datetime",
 )
 
-_ID = re.compile(r"\b\d+x\d+\b")
-_WSID = re.compile(r"^\d+x\d+$")
-_NUMBER = re.compile(r"^[A-Z]+\d+$")
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-_TIMES = frozenset({"createdtime", "modifiedtime"})
-
-
 def test_every_b2_recording_is_replayed() -> None:
     recorded = {name for name in INDEX if name.startswith("b2-")}
     assert set(ORDER) == recorded
     assert len(ORDER) == len(recorded)
-
-
-class Aliases:
-    """Recorded value -> the emulator's, for ids and record numbers, learnt as they appear."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, str] = {}
-
-    def request(self, text: str) -> str:
-        """A recorded request parameter with every learnt id swapped for the emulator's."""
-        return _ID.sub(lambda m: self.known.get(m.group(0), m.group(0)), text)
-
-    def same(self, recorded: str, actual: str, kind: str) -> str | None:
-        """None when ``actual`` stands for ``recorded``; else why not."""
-        if kind == "id" and recorded.partition("x")[0] != actual.partition("x")[0]:
-            return f"{actual!r} is not an id of the module of {recorded!r}"
-        if kind == "number" and recorded.rstrip("0123456789") != actual.rstrip("0123456789"):
-            return f"{actual!r} is not numbered like {recorded!r}"
-        found = self.known.setdefault(recorded, actual)
-        if found != actual:
-            return f"{actual!r} where {recorded!r} (= {found!r} here) was expected"
-        return None
-
-
-def _differences(recorded: Any, actual: Any, aliases: Aliases, where: str = "") -> list[str]:
-    """What ``actual`` has that the recorded answer does not, after normalising."""
-    if isinstance(recorded, dict):
-        if not isinstance(actual, dict):
-            return [f"{where}: {actual!r} is not an object"]
-        if list(recorded) != list(actual):
-            return [f"{where}: keys {list(actual)} != recorded {list(recorded)}"]
-        out: list[str] = []
-        for key, value in recorded.items():
-            if key in _TIMES and isinstance(value, str) and _TIME.match(value):
-                if not (isinstance(actual[key], str) and _TIME.match(actual[key])):
-                    out.append(f"{where}.{key}: {actual[key]!r} is not a time")
-                continue
-            if key.endswith("_no") and isinstance(value, str) and _NUMBER.match(value):
-                problem = aliases.same(value, str(actual[key]), "number")
-                out.extend([f"{where}.{key}: {problem}"] if problem else [])
-                continue
-            out.extend(_differences(value, actual[key], aliases, f"{where}.{key}"))
-        return out
-    if isinstance(recorded, list):
-        if not isinstance(actual, list) or len(actual) != len(recorded):
-            return [f"{where}: {actual!r} != recorded {recorded!r}"]
-        out = []
-        for index, (one, other) in enumerate(zip(recorded, actual, strict=True)):
-            out.extend(_differences(one, other, aliases, f"{where}[{index}]"))
-        return out
-    if isinstance(recorded, str) and _WSID.match(recorded) and isinstance(actual, str):
-        problem = aliases.same(recorded, actual, "id")
-        return [f"{where}: {problem}"] if problem else []
-    if recorded != actual or type(recorded) is not type(actual):
-        return [f"{where}: {actual!r} != recorded {recorded!r}"]
-    return []
 
 
 def _send(crm: Emulator, wire: Wire, params: dict[str, str], method: str) -> requests.Response:
@@ -216,7 +153,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, lis
                 if response.content != expected:
                     problems.append(f"body {response.content!r} != recorded {expected!r}")
             else:
-                problems.extend(_differences(json.loads(expected), response.json(), aliases))
+                problems.extend(differences(json.loads(expected), response.json(), aliases))
             found[name] = problems
         wire.http.close()
     yield found
@@ -225,3 +162,18 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, lis
 @pytest.mark.parametrize("name", ORDER)
 def test_b2_answer_as_recorded(replayed: dict[str, list[str]], name: str) -> None:
     assert replayed[name] == []
+
+
+def test_the_comparison_sets_aside_only_ids_numbers_and_times() -> None:
+    aliases = Aliases()
+    first = {"id": "12x1754", "contact_no": "CON1331", "modifiedtime": "2026-11-30 04:44:45"}
+    same = {"id": "12x9", "contact_no": "CON1", "modifiedtime": "2027-01-01 00:00:00"}
+    assert differences(first, same, aliases) == []
+    assert aliases.request('{"id": "12x1754"}') == '{"id": "12x9"}'
+    # The same recorded id must stand for the same id each time.
+    assert differences({"id": "12x1754"}, {"id": "12x10"}, aliases)
+    assert differences({"id": "12x1755"}, {"id": "11x10"}, aliases)  # another module
+    assert differences({"a": "1", "b": "2"}, {"b": "2", "a": "1"}, aliases)  # key order
+    assert differences({"a": None}, {"a": ""}, aliases)  # null is not ""
+    assert differences({"a": ["x"]}, {"a": ["x", "y"]}, aliases)
+    assert differences({"modifiedtime": "2026-11-30 04:44:45"}, {"modifiedtime": ""}, aliases)

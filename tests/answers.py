@@ -14,11 +14,13 @@ from typing import Any
 
 __all__ = ["Aliases", "differences"]
 
-_ID = re.compile(r"\b\d+x\d+\b")
+_ID = re.compile(r"(?<!\d)\d+x\d+(?!\d)")
 _WSID = re.compile(r"^\d+x\d+$")
 _NUMBER = re.compile(r"^[A-Z]+\d+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _TIMES = frozenset({"createdtime", "modifiedtime"})
+# Keys holding a record number without its module prefix (files_retrieve's "fileid").
+_BARE_NUMBERS = frozenset({"fileid"})
 
 
 class Aliases:
@@ -55,6 +57,10 @@ def differences(first: Any, second: Any, aliases: Aliases, where: str = "") -> l
             if key in _TIMES and isinstance(value, str) and _TIME.match(value):
                 if not (isinstance(second[key], str) and _TIME.match(second[key])):
                     out.append(f"{where}.{key}: {second[key]!r} is not a time")
+                continue
+            if key in _BARE_NUMBERS and isinstance(value, str) and value.isdigit():
+                problem = aliases.same("x" + value, "x" + str(second[key]), "id")
+                out.extend([f"{where}.{key}: {problem}"] if problem else [])
                 continue
             if key.endswith("_no") and isinstance(value, str) and _NUMBER.match(value):
                 problem = aliases.same(value, str(second[key]), "number")

@@ -933,3 +933,92 @@ def test_the_web_service_cannot_create_users(
     body = wire.post("create", elementType="Users", element=element)
     assert (body["error"]["code"], body["error"]["message"]) == error
     assert wire.crm.state.user_by_name("newbie") is None
+
+
+# -- found by the live suite (a real 8.4 side by side with the emulator) ----------------
+
+
+def test_a_record_without_an_owner_belongs_to_its_creator(wire: Wire) -> None:
+    service = wire.create("Services", servicename="Install")
+    assert service["assigned_user_id"] == "19x1"
+
+
+def test_tags_cannot_be_written(wire: Wire) -> None:
+    contact = wire.create("Contacts", lastname="T", assigned_user_id="19x1", tags="a,b")
+    assert contact["tags"] == ""
+    revised = wire.post("revise", element={"id": contact["id"], "tags": "c"})["result"]
+    assert revised["tags"] == ""
+
+
+@pytest.mark.parametrize(
+    ("module", "fields", "expected"),
+    [
+        ("Campaigns", {"campaignname": "C", "closingdate": "2027-01-31"}, {"numsent": "0"}),
+        (
+            "ServiceContracts",
+            {"subject": "S"},
+            {"total_units": "0.00", "used_units": "0.00", "progress": ""},
+        ),
+        ("Project", {"projectname": "P"}, {"linktoaccountscontacts": ""}),
+        ("PBXManager", {"customernumber": "555"}, {"customer": "", "user": ""}),
+    ],
+)
+def test_zeros_and_empties_as_8_4_answers_them(
+    wire: Wire, module: str, fields: dict[str, str], expected: dict[str, str]
+) -> None:
+    made = wire.create(module, assigned_user_id="19x1", **fields)
+    assert {k: made[k] for k in expected} == expected
+
+
+def test_query_rows_answer_null_for_what_was_never_written(wire: Wire) -> None:
+    """Read-only numbers, times and a document's missing file are NULL: null in rows."""
+    contract = wire.create("ServiceContracts", subject="S", assigned_user_id="19x1")
+    row = wire.get("query", query=f"SELECT * FROM ServiceContracts WHERE id = '{contract['id']}';")
+    assert row["result"][0]["progress"] is None and row["result"][0]["total_units"] == "0.00"
+    call = wire.create("PBXManager", customernumber="555", assigned_user_id="19x1")
+    row = wire.get("query", query=f"SELECT * FROM PBXManager WHERE id = '{call['id']}';")
+    first = row["result"][0]
+    assert (first["starttime"], first["customer"]) == (None, "")
+    assert first["CreatedTime"] == call["CreatedTime"] != ""  # filled by the server
+    document = wire.create("Documents", notes_title="D", assigned_user_id="19x1")
+    assert document["filename"] == ""
+    row = wire.get("query", query=f"SELECT filename FROM Documents WHERE id = '{document['id']}';")
+    assert row["result"][0]["filename"] is None
+
+
+def test_an_events_duration_and_reminder(wire: Wire) -> None:
+    event = wire.create(
+        "Events",
+        subject="E",
+        assigned_user_id="19x1",
+        date_start="2027-01-31",
+        time_start="10:00:00",
+        due_date="2027-01-31",
+        time_end="11:30:00",
+        duration_hours="3",
+        eventstatus="Planned",
+        activitytype="Call",
+    )
+    # The duration is the server's, from the start and end; the reminder is 0 ...
+    assert (event["duration_hours"], event["duration_minutes"]) == ("1", "30")
+    assert event["reminder_time"] == "0"
+    # ... until a write that does not send it clears it.
+    revised = wire.post("revise", element={"id": event["id"], "location": "Here"})["result"]
+    assert revised["reminder_time"] == ""
+
+
+def test_a_task_without_an_activity_type_is_there_for_good(wire: Wire) -> None:
+    task = wire.create(
+        "Calendar",
+        subject="T",
+        assigned_user_id="19x1",
+        date_start="2027-01-31",
+        time_start="10:00:00",
+        due_date="2027-01-31",
+        taskstatus="Not Started",
+    )
+    invalid = {"message": "Id specified is incorrect", "code": "INVALID_ID_ATTRIBUTE"}
+    assert wire.get("retrieve", id=task["id"])["error"] == invalid
+    assert wire.post("revise", element={"id": task["id"], "description": "x"})["error"] == invalid
+    assert wire.post("delete", id=task["id"])["error"] == invalid
+    assert wire.get("query", query="SELECT id FROM Calendar;")["result"] == []

@@ -46,9 +46,23 @@ _EMPTY_REFERENCES = frozenset(
     {
         ("Calendar", "contact_id"),
         ("Events", "contact_id"),
-        ("Project", "linktoaccountscontacts"),
+        ("Calendar", "parent_id"),
+        ("Events", "parent_id"),
     }
 )
+# References answered as "" when unset by retrieve and query rows alike.
+_BLANK_REFERENCES = frozenset(
+    {
+        ("Project", "linktoaccountscontacts"),
+        ("PBXManager", "customer"),
+        ("PBXManager", "user"),
+    }
+)
+# Types whose unset (NULL) column query rows answer as null, retrieve as "":
+# never written on create (dates, times of day, read-only numbers, files).
+_NULL_IN_ROWS = frozenset({"date", "datetime", "integer", "double", "currency"})
+# A document's file name is NULL without a file (a comment's is '').
+_NULL_IN_ROWS_FIELDS = frozenset({("Documents", "filename")})
 
 # Columns answered by retrieve and ``SELECT *`` though describe omits them,
 # always null here: (module, the field they precede) -> column. HelpDesk's
@@ -132,7 +146,13 @@ def _layout(schema: ModuleSchema) -> _Layout:
         if seen_id and _PSEUDO.match(name):
             # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
             continue
-        kind = "null" if field.type in _NULL_TYPES else "date" if field.type == "date" else "text"
+        kind = (
+            "null"
+            if field.type in _NULL_TYPES
+            else "date"
+            if field.type in _NULL_IN_ROWS or (schema.name, name) in _NULL_IN_ROWS_FIELDS
+            else "text"
+        )
         if field.type == "owner" or (
             field.type == "reference"
             and field.refers_to
@@ -142,6 +162,8 @@ def _layout(schema: ModuleSchema) -> _Layout:
             kind = "raw"
         if (schema.name, name) in _EMPTY_REFERENCES:
             kind = "empty"
+        if (schema.name, name) in _BLANK_REFERENCES:
+            kind = "blank"
         if (schema.name, name) in _UNSTORED_BEFORE:
             render.append((_UNSTORED_BEFORE[schema.name, name], "unset"))
         render.append((name, kind))
@@ -660,6 +682,8 @@ class Store:
                 )
             elif kind == "null":
                 expression = f"ref({column})"
+            elif kind == "blank":
+                expression = f'("" if (v := ref({column})) is None else v)'
             elif kind == "raw":
                 expression = column
             else:
@@ -693,7 +717,7 @@ class Store:
             if kind == "id":
                 value = f'"{{wsid}}{{row[{positions.index("crmid")}]}}"'
             else:
-                source = f"ref({column})" if kind == "null" else column
+                source = f"ref({column})" if kind in ("null", "blank") else column
                 unset = "null" if kind in ("null", "raw") else "empty"
                 value = f"{{{unset} if (v := {source}) is None else enc(v)}}"
             pieces.append(f"{{k{index}}}{value}")

@@ -39,6 +39,9 @@ _DOUBLE_SCALE: dict[str, int] = {
     "percentage": 3,
     "discount_percent": 3,
     "pre_tax_total": 8,
+    "numsent": 0,
+    "total_units": 2,
+    "used_units": 2,
 }
 
 

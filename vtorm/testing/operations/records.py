@@ -149,7 +149,8 @@ def _coerce_all(
     values: dict[str, Any] = {}
     for name, raw in element.items():
         field = schema.fields.get(name)
-        if field is None or not field.editable or name == "id":
+        if field is None or not field.editable or name in ("id", "tags"):
+            # Tags are kept apart from the record: a write cannot set them.
             continue
         if field.type == "reference" and _blank(raw) and mode == "update":
             # update cannot clear a reference: an empty one is dropped.
@@ -279,7 +280,7 @@ def create(ctx: Context, params: Mapping[str, str]) -> Any:
     store = ctx.crm.store
     if not store.layouts[schema.name].entity:
         number = create_actor(ctx, schema, element)
-        return _retrieved(ctx, schema.name, number)
+        return store.render(schema.name, store.fetch(schema.name, number) or {}, retrieve=True)
     items: list[dict[str, Any]] | None = None
     if schema.name in INVENTORY_MODULES:
         if ctx.crm.quirks == "8.4" and element.get("LineItems"):
@@ -337,12 +338,24 @@ def _fill_defaults(ctx: Context, schema: ModuleSchema, values: dict[str, Any]) -
             values[name] = zero(field)
         elif name == "creator" and field.type == "reference":
             values[name] = _user_id(ctx)
+        elif field.type == "owner":
+            # A record sent without an owner belongs to the user creating it.
+            values[name] = _user_id(ctx)
+        elif field.type == "datetime" and name in ("CreatedTime", "ModifiedTime"):
+            # PBXManager's own creation and modification times.
+            values[name] = _now(ctx)
     numbered = _number_field(schema)
     if numbered is not None:
         prefix = NUMBER_PREFIXES.get(schema.name, schema.name[:3].upper())
         values[numbered.name] = f"{prefix}{ctx.crm.store.next_number(schema.name)}"
     values.update(_forecast(schema, values))
     _duration(schema, values)
+
+
+def _now(ctx: Context) -> str:
+    return datetime.datetime.fromtimestamp(ctx.crm.now(), datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
 
 
 def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
@@ -361,7 +374,8 @@ def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
     except ValueError:
         return
     seconds = max(int((end - start).total_seconds()), 0)
-    if not values.get("duration_hours"):
+    # With an end time the duration is the server's, whatever was sent.
+    if not values.get("duration_hours") or values.get("time_end"):
         values["duration_hours"] = str(seconds // 3600)
     if not values.get("duration_minutes") or values["duration_minutes"] == "0":
         values["duration_minutes"] = str(seconds % 3600 // 60)
@@ -381,13 +395,7 @@ def _forecast(schema: ModuleSchema, values: Mapping[str, Any]) -> dict[str, Any]
 def retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
     """One record by id."""
     module, _, row = ctx.crm.store.locate(params.get("id"))
-    if (
-        module == "Calendar"
-        and "activitytype" in ctx.crm.schemas[module].fields
-        and not row["activitytype"]
-    ):
-        # A task saved without an activity type cannot be resolved to a module.
-        raise invalid_id()
+    _check_resolvable(ctx, module, row)
     if is_gone(module, row):
         raise access_denied()
     record = ctx.crm.store.render(module, row, retrieve=True)
@@ -398,12 +406,27 @@ def retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
     return record
 
 
+def _check_resolvable(ctx: Context, module: str, row: Mapping[str, Any]) -> None:
+    """A task saved without an activity type cannot be resolved to a module.
+
+    8.4 answers every retrieve, revise, update and delete of it with
+    ``INVALID_ID_ATTRIBUTE``, and no query lists it: such a task is there for good.
+    """
+    if (
+        module == "Calendar"
+        and "activitytype" in ctx.crm.schemas[module].fields
+        and not row["activitytype"]
+    ):
+        raise invalid_id()
+
+
 def _target(ctx: Context, element: Any) -> tuple[ModuleSchema, int]:
     if not isinstance(element, dict) or not element.get("id"):
         raise invalid_id()
-    module, crmid, _ = ctx.crm.store.locate(str(element["id"]))
+    module, crmid, row = ctx.crm.store.locate(str(element["id"]))
     if not ctx.crm.store.layouts[module].entity:
         raise access_denied()
+    _check_resolvable(ctx, module, row)
     return ctx.crm.schemas[module], crmid
 
 
@@ -430,6 +453,9 @@ def _write(ctx: Context, params: Mapping[str, str], *, mode: str) -> Any:
     if schema.name in INVENTORY_MODULES and element.get("LineItems"):
         items = coerce_items(store, ctx.crm.schemas, element["LineItems"])
     values = _coerce_all(ctx, schema, element, mode=mode)
+    if schema.name == "Events" and "reminder_time" in schema.fields:
+        # An event's reminder is saved with each write: one not sent is cleared.
+        values.setdefault("reminder_time", None)
     merged = {**(store.fetch(schema.name, crmid) or {}), **values}
     values.update(_forecast(schema, merged))
     check_unique(store, schema, merged, crmid)
@@ -443,7 +469,8 @@ def _write(ctx: Context, params: Mapping[str, str], *, mode: str) -> Any:
 def delete(ctx: Context, params: Mapping[str, str]) -> Any:
     """Delete a record. Deleting a user deactivates it, as the real server does."""
     store = ctx.crm.store
-    module, crmid, _ = store.locate(params.get("id"))
+    module, crmid, row = store.locate(params.get("id"))
+    _check_resolvable(ctx, module, row)
     if module == "Users":
         user = ctx.crm.users.get(crmid)
         if user is not None:

@@ -18,7 +18,7 @@ _ID = re.compile(r"(?<!\d)\d+x\d+(?!\d)")
 _WSID = re.compile(r"^\d+x\d+$")
 _NUMBER = re.compile(r"^[A-Z]+\d+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-_TIMES = frozenset({"createdtime", "modifiedtime"})
+_TIMES = frozenset({"createdtime", "modifiedtime", "CreatedTime", "ModifiedTime"})
 # Keys holding a record number without its module prefix (files_retrieve's "fileid").
 _BARE_NUMBERS = frozenset({"fileid"})
 

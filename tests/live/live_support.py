@@ -24,6 +24,19 @@ SWEEP = {
     "Documents": "notes_title",
     "HelpDesk": "ticket_title",
     "Currency": "currency_name",
+    "Services": "servicename",
+    "Vendors": "vendorname",
+    "Campaigns": "campaignname",
+    "Project": "projectname",
+    "ProjectTask": "projecttaskname",
+    "ProjectMilestone": "projectmilestonename",
+    "Assets": "assetname",
+    "ServiceContracts": "subject",
+    "Faq": "question",
+    "PriceBooks": "bookname",
+    "Calendar": "subject",
+    "Events": "subject",
+    "PBXManager": "customernumber",
 }
 
 
@@ -75,7 +88,7 @@ class Marked:
     def clean(self) -> list[str]:
         """Delete every tracked and every marked record; returns what could not be deleted."""
         left: list[str] = []
-        for wsid in [*reversed(self.ids), *self.found()]:
+        for wsid in dict.fromkeys([*reversed(self.ids), *self.found()]):
             try:
                 self.client.delete(wsid)
             except vtorm.AccessDeniedError:
@@ -137,6 +150,11 @@ class Pair:
         from answers import differences
 
         live, twin = self.send(method, operation, files, **params)
+        if operation == "create" and live.headers.get("Content-Type") == "application/json":
+            made = live.json()
+            if made.get("success"):
+                # Tracked before any comparison: a record whose answers differ is deleted too.
+                self.marked.track(str(made["result"]["id"]))
         where = f"{operation} {params}"
         assert twin.status_code == live.status_code, where
         assert twin.headers.get("Content-Type") == live.headers.get("Content-Type"), where
@@ -153,11 +171,15 @@ class Pair:
         assert problems == [], f"{where}: {problems}"
         return body
 
+    def live_described(self, module: str) -> Any:
+        """The live CRM's describe of ``module`` (what the twin serves too)."""
+        body = self.live.get("describe", elementType=module)
+        assert body["success"], body
+        return body["result"]
+
     def record(self, answer: Any) -> str:
-        """Track the record a successful create answered (the live one); returns its id."""
-        wsid = str(answer["result"]["id"])
-        self.marked.track(wsid)
-        return wsid
+        """The id of the record a successful create answered (the live one, tracked already)."""
+        return str(answer["result"]["id"])
 
 
 NO_CRM = "no live CRM: set " + ", ".join(ENV)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
@@ -1022,3 +1023,38 @@ def test_a_task_without_an_activity_type_is_there_for_good(wire: Wire) -> None:
     assert wire.post("revise", element={"id": task["id"], "description": "x"})["error"] == invalid
     assert wire.post("delete", id=task["id"])["error"] == invalid
     assert wire.get("query", query="SELECT id FROM Calendar;")["result"] == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("abc", ""),
+        ("tomorrow", ""),
+        ("12/31/1999", ""),
+        ("2027-00-10", "2027-00-10"),
+        ("2027-01-32", "0000-00-00"),
+        ("1999.12.31", "1999-12-31"),
+    ],
+)
+def test_a_date_word_8_4_cannot_read_is_stored_empty(wire: Wire, sent: str, stored: str) -> None:
+    """Checked against a real 8.4: one word that is no date is no error."""
+    assert _contact(wire, birthday=sent)["birthday"] == stored
+
+
+@pytest.mark.parametrize("sent", ["not a date", "1999-12-31 25:00", "abc 10:00", "1999-12-31 next"])
+def test_several_words_php_cannot_read_are_the_generic_error(wire: Wire, sent: str) -> None:
+    body = wire.post("create", elementType="Contacts", element={**CONTACT, "birthday": sent})
+    assert body["error"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+def test_relative_dates_count_from_today(wire: Wire) -> None:
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    expected = {
+        "next week": today + datetime.timedelta(days=7),
+        "+3 days": today + datetime.timedelta(days=3),
+        "last day": today - datetime.timedelta(days=1),
+        "tomorrow noon": today + datetime.timedelta(days=1),
+    }
+    for sent, day in expected.items():
+        assert _contact(wire, birthday=sent)["birthday"] == day.isoformat(), sent
+    assert _contact(wire, birthday="next year")["birthday"][:4] == str(today.year + 1)

@@ -132,25 +132,72 @@ _DATE_LAYOUTS = (
 
 
 def _date(text: str) -> str | None:
-    # The server reads the part before the first space: a time after it is dropped.
-    text = text.strip().split(" ", 1)[0]
+    """A date as 8.4 stores what was sent (checked against a real 8.4).
+
+    One word is read in the layouts the server knows; a word that is none
+    (``"abc"``, ``"tomorrow"``, ``"19991231"``, an ISO ``T`` date) is stored
+    empty, an impossible ``YYYY-MM-DD`` as the zero date. Several words go
+    to PHP's date parser: a day and a time is the day, a relative date
+    (``"next week"``, ``"+3 days"``) counts from today, anything else is the
+    server's generic error.
+    """
+    text = text.strip()
     if text == "":
         return None
-    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}T", text):
-        # An ISO date with a time ("1985-07-08T10:00:00") is emptied, silently.
+    word, _, rest = text.partition(" ")
+    if rest.strip():
+        return _date_and_more(word, rest.strip(), text)
+    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}T", word) or word.isdigit():
         return None
-    if text.isdigit():
-        # A bare run of digits ("19991231") is not read as a date: stored empty.
-        return None
-    for layout in _DATE_LAYOUTS:
-        match = layout.match(text)
+    # Year first with dots ("1999.12.31") reads as year first with dashes.
+    word = re.sub(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$", r"\1-\2-\3", word)
+    for index, layout in enumerate(_DATE_LAYOUTS):
+        match = layout.match(word)
         if match:
             year, month, day = (int(match.group(k)) for k in ("y", "m", "d"))
             try:
                 return datetime.date(year, month, day).isoformat()
             except ValueError:
+                if index != 0:
+                    return None
+                if (month == 0 or day == 0) and month <= 12 and day <= 31:
+                    return f"{year:04d}-{month:02d}-{day:02d}"
                 return "0000-00-00"
-    raise internal_error()
+    return None
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_RELATIVE = re.compile(
+    r"^(?:(?P<word>next|last)|(?P<count>[+-]?\d+))\s+(?P<unit>day|week|month|year)s?$"
+)
+_DAYS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
+
+
+def _date_and_more(word: str, rest: str, text: str) -> str:
+    clock = _CLOCK.match(rest)
+    if clock is not None:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        second = int(clock.group(3) or 0)
+        day = _date(word)
+        if hour < 24 and minute < 60 and second < 60 and day is not None:
+            return day
+        raise internal_error()
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    if word.lower() in _DAYS and rest.lower() in ("noon", "midnight"):
+        return (today + datetime.timedelta(days=_DAYS[word.lower()])).isoformat()
+    relative = _RELATIVE.match(text.lower())
+    if relative is None:
+        raise internal_error()
+    count = {"next": 1, "last": -1}.get(relative.group("word") or "", 0)
+    count = count or int(relative.group("count"))
+    unit = relative.group("unit")
+    if unit in ("day", "week"):
+        return (today + datetime.timedelta(days=count * (7 if unit == "week" else 1))).isoformat()
+    months = today.month - 1 + count * (12 if unit == "year" else 1)
+    year, month = today.year + months // 12, months % 12 + 1
+    # PHP lets the day run over into the next month (January 31st + 1 month: March 3rd).
+    first = datetime.date(year, month, 1)
+    return (first + datetime.timedelta(days=today.day - 1)).isoformat()
 
 
 def _time(text: str) -> str | None:

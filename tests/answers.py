@@ -21,6 +21,8 @@ _TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _TIMES = frozenset({"createdtime", "modifiedtime", "CreatedTime", "ModifiedTime"})
 # Keys holding a record number without its module prefix (files_retrieve's "fileid").
 _BARE_NUMBERS = frozenset({"fileid"})
+# Keys whose value each server makes up itself: only that there is one is compared.
+_OPAQUE = frozenset({"sessionName"})
 
 
 class Aliases:
@@ -57,6 +59,10 @@ def differences(first: Any, second: Any, aliases: Aliases, where: str = "") -> l
             if key in _TIMES and isinstance(value, str) and _TIME.match(value):
                 if not (isinstance(second[key], str) and _TIME.match(second[key])):
                     out.append(f"{where}.{key}: {second[key]!r} is not a time")
+                continue
+            if key in _OPAQUE:
+                if not (isinstance(second[key], str) and second[key]) or not value:
+                    out.append(f"{where}.{key}: {second[key]!r} where {value!r} was answered")
                 continue
             if key in _BARE_NUMBERS and isinstance(value, str) and value.isdigit():
                 problem = aliases.same("x" + value, "x" + str(second[key]), "id")

@@ -498,3 +498,42 @@ def test_a_query_shape(pair: Pair, where: str) -> None:
             _contact(pair, f"Q {number}", firstname=first, title=title, emailoptout=optout)
     columns = "firstname, lastname, title, emailoptout"
     _query(pair, f"SELECT {columns} FROM Contacts WHERE lastname LIKE 'Q % {marker}' {where};")
+
+
+@pytest.mark.parametrize("module", [*MODULES, "Emails", "Users", "Quotes", "Invoice", "Currency"])
+def test_related_types(pair: Pair, module: str) -> None:
+    pair.same("GET", "relatedtypes", elementType=module)
+
+
+def test_related_records(pair: Pair) -> None:
+    account = pair.record(
+        _create(pair, "Accounts", accountname=pair.marked.name("Rel Co"), assigned_user_id="19x1")
+    )
+    contact = _contact(pair, "Rel", account_id=account)
+    product = pair.record(
+        _create(pair, "Products", productname=pair.marked.name("Rel P"), assigned_user_id="19x1")
+    )
+    pair.same(
+        "GET", "retrieve_related", id=account, relatedType="Contacts", relatedLabel="Contacts"
+    )
+    pair.same("POST", "add_related", sourceRecordId=account, relatedRecordId=product,
+              relationIdLabel="Products")  # fmt: skip
+    pair.same(
+        "GET", "retrieve_related", id=account, relatedType="Products", relatedLabel="Products"
+    )
+    for query in (
+        "SELECT lastname FROM Contacts WHERE lastname LIKE 'Rel%'",
+        "SELECT lastname FROM Contacts WHERE lastname LIKE 'Rel%';",
+        "SELECT lastname FROM Contacts where lastname LIKE 'Rel%'",
+    ):
+        pair.same("GET", "query_related", query=query, id=account, relatedLabel="Contacts")
+    pair.same("POST", "add_related", sourceRecordId=contact, relatedRecordId=product)
+
+
+@pytest.mark.parametrize(
+    ("method", "operation"),
+    [("GET", "sync"), ("GET", "retrieve_inventory"), ("GET", "logout"), ("GET", "nosuchop"),
+     ("POST", "extendsession")],
+)  # fmt: skip
+def test_operations_8_4_answers_oddly(pair: Pair, method: str, operation: str) -> None:
+    pair.same(method, operation, id="4x1", elementType="Accounts", modifiedTime="1")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from vtql_recorded import body, recorded_queries, seeded_store
 
@@ -543,6 +543,7 @@ def test_a_stored_value_is_found_by_its_quoted_literal(value: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(rest=VALUES)
+@example(rest="0\x1f")  # a control character Python counts as a blank, MySQL does not
 def test_reference_values_never_shape_the_statement(rest: str) -> None:
     schemas = SCHEMAS
     text = f"SELECT lastname FROM Contacts WHERE account_id = {quote('11x' + rest)};"

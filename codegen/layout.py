@@ -1,7 +1,8 @@
 """Line layout of the few statement shapes the generator writes, as ruff format lays them out.
 
-The generated module must come out already formatted (line length 100), so
-it stays byte-stable whoever runs the formatter on it afterwards. These
+The generated module must come out already formatted at ruff's (and black's)
+default line length, 88, so it stays byte-stable when a user's formatter
+runs over it with default settings. These
 functions reproduce ruff's choices for exactly the shapes the renderer uses:
 ``name: annotation = call(args)``, ``name = Literal[items]`` and
 ``name = (items)``; ``tests/codegen`` checks them against ruff itself.
@@ -24,7 +25,7 @@ __all__ = [
     "width",
 ]
 
-WIDTH = 100
+WIDTH = 88
 INDENT = "    "
 
 

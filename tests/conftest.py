@@ -9,7 +9,7 @@ from hypothesis import settings
 from recording import Sent, make_client
 
 import vtorm
-from vtorm import connection
+from vtorm import context
 from vtorm.testing import Emulator
 
 # The machines that run the suite are shared and noisy: a property is judged by
@@ -26,9 +26,9 @@ def crm(vtiger_emulator: Emulator) -> Emulator:
 
 @pytest.fixture
 def client(crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[vtorm.Client]:
-    """A logged-in client of ``crm``, also the default client for the test."""
+    """A logged-in client of ``crm`` (in-process, no socket), the default client for the test."""
     c = make_client(crm)
-    monkeypatch.setattr(connection, "_default", c)  # restored after the test
+    monkeypatch.setattr(context, "_default", c)  # restored after the test
     yield c
     c.close()
 

@@ -1,4 +1,4 @@
-"""Seeing what a client sends: a response hook that records each request."""
+"""Seeing what a client sends, and clients that need no socket."""
 
 from __future__ import annotations
 
@@ -7,31 +7,31 @@ import threading
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import requests
-
 import vtorm
-from vtorm.testing import Emulator
+from vtorm.testing import Emulator, InProcessTransport
+from vtorm.transport import Response
 
 
 class Sent:
-    """The requests a client sends, as ``(operation, params)``, read from a response hook.
+    """The requests a client sends, as ``(operation, params)``, read from its response hooks.
 
     A dropped request has no response and is not seen here; ``Emulator.calls``
-    lists what reached the server.
+    lists what reached the server. Works on any transport.
     """
 
     def __init__(self, client: vtorm.Client) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()  # bulk writes answer on several threads
-        client.session.hooks["response"].append(self._hook)
+        client.event_hooks["response"].append(self._hook)
 
-    def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def _hook(self, response: Response) -> None:
         request = response.request
         if request.method == "GET":
-            params = dict(parse_qsl(urlsplit(request.url or "").query))
+            params = dict(parse_qsl(urlsplit(request.url).query))
+        elif request.headers.get("Content-Type", "").startswith("multipart/"):
+            params = {"operation": request.operation}
         else:
-            body = request.body or ""
-            params = dict(parse_qsl(body.decode() if isinstance(body, bytes) else str(body)))
+            params = dict(parse_qsl(request.content.decode()))
         with self._lock:
             self.requests.append((params.get("operation", "?"), params))
 
@@ -51,9 +51,14 @@ class Sent:
 
 
 def make_client(crm: Emulator, **options: Any) -> vtorm.Client:
-    """A logged-in client of ``crm`` that backs off for milliseconds, not seconds."""
+    """A logged-in client of ``crm`` that backs off for milliseconds, not seconds.
+
+    It reaches the emulator in-process, through the same dispatcher its HTTP
+    server uses: the layers above the wire are tested without sockets.
+    """
     options.setdefault("backoff", 0.001)
     options.setdefault("backoff_cap", 0.01)
-    client = vtorm.Client(crm.url, crm.username, crm.access_key, **options)
+    options.setdefault("transport", InProcessTransport(crm))
+    client = vtorm.Client("http://embedded.invalid", crm.username, crm.access_key, **options)
     client.login()
     return client

@@ -8,11 +8,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 import requests
 
 import vtorm
-from vtorm.testing import Emulator
+import vtorm.transport
+from vtorm.features import BROKEN_ON_8
+from vtorm.testing import Emulator, InProcessTransport
 
 
 @pytest.fixture
@@ -83,6 +86,29 @@ def test_constructor_refuses_empty_credentials(crm: Emulator) -> None:
         vtorm.Client(crm.url, crm.username, crm.access_key, max_retries=-1)
 
 
+def test_a_given_requests_session_is_used_and_left_open(crm: Emulator) -> None:
+    session = requests.Session()
+    recorder = Recorder(session)
+    client = vtorm.Client(crm.url, crm.username, crm.access_key, session=session)
+    assert client.session is session
+    client.list_types()
+    client.close()
+    assert [r.method for r in recorder.requests] == ["GET", "POST", "GET", "POST"]
+    # Not closed: its pooled connection is still there (a session's close() empties the pool).
+    assert len(session.get_adapter(crm.url).poolmanager.pools) == 1  # type: ignore[attr-defined]
+
+
+def test_a_session_and_a_transport_are_not_both_taken(crm: Emulator) -> None:
+    with pytest.raises(ValueError, match="session or a transport"):
+        vtorm.Client(
+            crm.url,
+            crm.username,
+            crm.access_key,
+            session=requests.Session(),
+            transport=InProcessTransport(crm),
+        )
+
+
 def test_login_returns_session_facts(client: vtorm.Client, crm: Emulator) -> None:
     assert client.vtiger_version is None
     assert client.user_id is None
@@ -122,7 +148,20 @@ def test_wrong_access_key_raises_authentication_error(crm: Emulator) -> None:
         client.list_types()
     assert caught.value.code == "INVALID_USER_CREDENTIALS"
     assert caught.value.operation == "login"
+    assert caught.value.message == "Invalid username or password"  # the server's words
+    # A password where the access key belongs is the usual mistake: say so.
+    text = str(caught.value)
+    assert "access key, not the password" in text
+    assert "My Preferences" in text
+    assert "not-the-key" not in text
     assert ops(crm) == ["getchallenge", "login"]  # no retry storm on a refused login
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8088", "crm.example.com/vtiger", "localhost:80"])
+def test_url_without_scheme_fails_at_once_with_a_hint(url: str) -> None:
+    with pytest.raises(ValueError, match="http:// or https://") as caught:
+        vtorm.Client(url, "admin", "key")
+    assert f"'https://{url}'" in str(caught.value)
 
 
 def test_unknown_user_raises_access_denied_on_challenge(crm: Emulator) -> None:
@@ -377,6 +416,7 @@ def test_sync_without_quirks(sync_crm: Emulator) -> None:
     client = vtorm.Client(sync_crm.url, sync_crm.username, sync_crm.access_key)
     created = new_contact(client, "Synced")
     page = client.sync("Contacts", 0)
+    assert client.features.sync is True
     assert isinstance(page, vtorm.SyncResult)
     assert [row["id"] for row in page.updated] == [created["id"]]
     assert page.deleted == []
@@ -417,14 +457,68 @@ def test_sync_refuses_bad_modified_time(client: vtorm.Client, crm: Emulator, sin
 def test_sync_on_stock_84_is_a_clear_error_without_retries(
     client: vtorm.Client, crm: Emulator
 ) -> None:
-    with pytest.raises(vtorm.ProtocolError) as caught:
+    assert client.features.sync is None
+    with pytest.raises(vtorm.UnsupportedOperationError) as caught:
         client.sync("Accounts", 1)
     error = caught.value
+    assert isinstance(error, vtorm.ProtocolError)
     assert error.status == 500
     assert error.operation == "sync"
     assert "known bug" in str(error)
     assert "modifiedtime" in str(error)
     assert ops(crm).count("sync") == 1
+    assert client.features.sync is False
+
+
+def test_sync_once_known_broken_is_refused_without_a_request(
+    client: vtorm.Client, crm: Emulator
+) -> None:
+    with pytest.raises(vtorm.UnsupportedOperationError):
+        client.sync("Accounts", 1)
+    with pytest.raises(vtorm.UnsupportedOperationError) as caught:
+        client.sync("Contacts", 1)
+    assert "not sent" in str(caught.value)
+    assert "client.features.sync is False" in str(caught.value)
+    assert "modifiedtime" in str(caught.value)
+    assert ops(crm).count("sync") == 1
+
+
+def test_features_declared_up_front_skip_finding_out(crm: Emulator) -> None:
+    declared = vtorm.Features(sync=False, retrieve_inventory=False)
+    client = vtorm.Client(crm.url, crm.username, crm.access_key, features=declared)
+    assert client.features is declared
+    with pytest.raises(vtorm.UnsupportedOperationError, match=r"features\.sync"):
+        client.sync("Accounts", 1)
+    with pytest.raises(vtorm.UnsupportedOperationError, match="use retrieve instead"):
+        client.retrieve_inventory("4x1")
+    assert crm.calls == []  # not even a login
+
+
+def test_a_server_declared_able_gets_its_500s_retried(crm: Emulator) -> None:
+    client = vtorm.Client(
+        crm.url, crm.username, crm.access_key, backoff=0.001, features=vtorm.Features(sync=True)
+    )
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        client.sync("Accounts", 1)
+    assert not isinstance(caught.value, vtorm.UnsupportedOperationError)
+    assert "gave up after 4 attempts" in str(caught.value)
+    assert ops(crm).count("sync") == 4
+    assert client.features.sync is True
+
+
+def test_each_client_learns_for_itself(client: vtorm.Client, crm: Emulator) -> None:
+    with pytest.raises(vtorm.UnsupportedOperationError):
+        client.sync("Accounts", 1)
+    other = vtorm.Client(crm.url, crm.username, crm.access_key)
+    assert other.features.sync is None
+    with pytest.raises(vtorm.UnsupportedOperationError):
+        other.sync("Accounts", 1)
+    assert ops(crm).count("sync") == 2
+
+
+def test_broken_operations_are_features() -> None:
+    names = {field.name for field in attrs.fields(vtorm.Features)}
+    assert set(BROKEN_ON_8) <= names
 
 
 def test_sync_unknown_module(sync_crm: Emulator) -> None:
@@ -551,9 +645,12 @@ def test_files_retrieve_bad_id(client: vtorm.Client) -> None:
 
 
 def test_retrieve_inventory_on_stock_84(client: vtorm.Client, crm: Emulator) -> None:
-    with pytest.raises(vtorm.ProtocolError, match="known bug") as caught:
+    with pytest.raises(vtorm.UnsupportedOperationError, match="known bug") as caught:
         client.retrieve_inventory("4x999999")
     assert caught.value.status == 500
+    assert client.features.retrieve_inventory is False
+    with pytest.raises(vtorm.UnsupportedOperationError, match="not sent"):
+        client.retrieve_inventory("4x999999")
     assert ops(crm).count("retrieve_inventory") == 1
 
 
@@ -576,6 +673,7 @@ def test_retrieve_inventory_without_quirks(sync_crm: Emulator) -> None:
         },
     )
     record = client.retrieve_inventory(quote["id"])
+    assert client.features.retrieve_inventory is True
     assert record["id"] == quote["id"]
     assert record["subject"] == "Offer"
     assert isinstance(record["LineItems"], list)
@@ -613,6 +711,51 @@ def test_call_unknown_operation(client: vtorm.Client, crm: Emulator) -> None:
 def test_call_refuses_odd_methods(client: vtorm.Client) -> None:
     with pytest.raises(ValueError, match="GET"):
         client.call("retrieve", method="PUT", id="12x1")
+
+
+# -- event hooks -----------------------------------------------------------------
+
+
+def test_event_hooks_see_every_attempt_and_every_answer(crm: Emulator) -> None:
+    seen: list[str] = []
+    client = vtorm.Client(
+        crm.url,
+        crm.username,
+        crm.access_key,
+        backoff=0.001,
+        event_hooks={"request": [lambda r: seen.append(f"> {r.operation}")]},
+    )
+    client.event_hooks["response"].append(
+        lambda r: seen.append(f"< {r.request.operation} {r.status}")
+    )
+    client.login()
+    crm.inject("drop", operation="listtypes")
+    client.list_types()
+    assert seen == [
+        "> getchallenge",
+        "< getchallenge 200",
+        "> login",
+        "< login 200",
+        "> listtypes",  # dropped: no answer
+        "> listtypes",
+        "< listtypes 200",
+    ]
+
+
+def test_event_hooks_get_the_wire_form(client: vtorm.Client) -> None:
+    requests_seen: list[vtorm.transport.Request] = []
+    client.event_hooks["request"].append(requests_seen.append)
+    client.login()
+    challenge, login = requests_seen
+    assert challenge.method == "GET"
+    assert challenge.url == f"{client.url}?operation=getchallenge&username=admin"
+    assert login.method == "POST"
+    assert login.content.startswith(b"operation=login&username=admin&accessKey=")
+
+
+def test_event_hooks_refuse_unknown_events(crm: Emulator) -> None:
+    with pytest.raises(ValueError, match="'answer'"):
+        vtorm.Client(crm.url, crm.username, crm.access_key, event_hooks={"answer": []})
 
 
 def test_proxies_come_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:

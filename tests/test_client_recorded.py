@@ -247,6 +247,7 @@ def test_stock_sync_500_is_not_retried(client: vtorm.Client, replay: Replay) -> 
     assert "Vtiger 8.4.0" in str(caught.value)
     assert "known bug" in str(caught.value)
     assert replay.operations().count("sync") == 1
+    assert client.features.sync is False
 
 
 def test_sync_result(client: vtorm.Client, replay: Replay) -> None:
@@ -415,6 +416,29 @@ def test_bodies_that_are_not_the_envelope(
     assert caught.value.status == status
     assert phrase in str(caught.value)
     assert replay.operations().count("query") == client.max_retries + 1
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body><h1>Not Found</h1></body></html>"])
+def test_not_found_says_the_url_is_probably_wrong(
+    client: vtorm.Client, replay: Replay, body: bytes
+) -> None:
+    replay.on("getchallenge", Reply(404, body, "text/html"))
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        client.login()
+    assert caught.value.status == 404
+    assert f"HTTP 404 (not found) for {replay.url}: the URL is probably wrong" in str(caught.value)
+    assert "UTF-8" not in str(caught.value)
+    assert replay.operations() == ["getchallenge"]  # a wrong URL does not heal
+
+
+def test_an_empty_body_of_another_status_says_only_that(
+    client: vtorm.Client, replay: Replay
+) -> None:
+    replay.on("getchallenge", Reply(403, b"", "text/html"))
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        client.login()
+    assert "getchallenge: the server answered HTTP 403 with an empty body" in str(caught.value)
+    assert replay.operations() == ["getchallenge"]
 
 
 def test_redirect_is_not_followed(client: vtorm.Client, replay: Replay) -> None:

@@ -112,6 +112,144 @@ def test_module_registry() -> None:
     assert model_for_module("Nowhere") is None
 
 
+# --------------------------------------------------------------------------- options
+
+
+def test_options_are_declared_in_an_inner_meta_class() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Gadgets(Model):
+        class Meta:
+            module = "Gadget Things"
+            id_prefix = "77"
+            label_fields = ["name"]  # noqa: RUF012 (any sequence of names)
+
+        name: str | None = field("name", "string")
+
+    meta = Gadgets._meta
+    assert (meta.module, meta.id_prefix, meta.label_fields) == ("Gadget Things", "77", ("name",))
+    assert model_for_module("Gadget Things") is Gadgets
+    assert repr(Gadgets._from_row({"id": "77x1", "name": "Zap"})) == "<Gadgets 77x1 'Zap'>"
+    assert not hasattr(Gadgets, "__module_name__")
+
+
+def test_a_model_without_options_is_named_after_its_class() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Plain(Model):
+        name: str | None = field("name", "string")
+
+    assert (Plain._meta.module, Plain._meta.id_prefix, Plain._meta.label_fields) == (
+        "Plain", "", ()
+    )
+    assert model_for_module("Plain") is None  # only a declared module is registered
+
+
+def test_a_subclass_inherits_the_options_it_does_not_declare() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Base(Model):
+        class Meta:
+            module = "Bases"
+            id_prefix = "78"
+            label_fields = ("name",)
+
+        name: str | None = field("name", "string")
+        code: str | None = field("code", "string")
+
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Same(Base):
+        pass
+
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Coded(Base):
+        class Meta:
+            label_fields = ("code",)
+
+    assert (Same._meta.module, Same._meta.id_prefix, Same._meta.label_fields) == (
+        "Bases", "78", ("name",)
+    )
+    assert (Coded._meta.module, Coded._meta.id_prefix, Coded._meta.label_fields) == (
+        "Bases", "78", ("code",)
+    )
+    assert model_for_module("Bases") is Base  # a subclass does not take the module's place
+
+
+def test_the_old_dunder_options_still_work_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match=r"__module_name__.*class Meta") as caught:
+
+        @attrs.define(kw_only=True, eq=False, slots=False)
+        class Legacy(Model):
+            __module_name__ = "Legacies"
+            __id_prefix__ = "79"
+            __label_fields__ = ("name",)
+
+            name: str | None = field("name", "string")
+
+    assert caught[0].filename == __file__  # points at the class statement
+    assert (Legacy._meta.module, Legacy._meta.id_prefix, Legacy._meta.label_fields) == (
+        "Legacies", "79", ("name",)
+    )
+    assert model_for_module("Legacies") is Legacy
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"Meta": type("Meta", (), {"table": "x"})}, ["unknown option", "table"]),
+        ({"Meta": type("Meta", (), {"module": ""})}, ["Meta.module"]),
+        ({"Meta": type("Meta", (), {"id_prefix": 12})}, ["Meta.id_prefix", "12"]),
+        ({"Meta": type("Meta", (), {"id_prefix": "1x"})}, ["Meta.id_prefix"]),
+        ({"Meta": type("Meta", (), {"label_fields": "name"})}, ["Meta.label_fields"]),
+        ({"Meta": object()}, ["must be a class"]),
+        ({"Meta": type("Meta", (), {"module": "A"}), "__module_name__": "A"},
+         ["twice", "__module_name__"]),
+    ],
+)  # fmt: skip
+def test_wrong_options_are_refused_when_the_class_is_made(
+    body: dict[str, Any], words: list[str]
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        type("Broken", (Model,), body)
+    assert all(word in str(caught.value) for word in words)
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def test_instances_of_one_record_are_equal_and_hash_alike() -> None:
+    one = Widgets._from_row({"id": "80x3", "name": "Gear"}, None)
+    two = Widgets._from_row({"id": "80x3", "name": "Changed"}, None)
+    other = Widgets._from_row({"id": "80x4", "name": "Gear"}, None)
+    assert one == two and hash(one) == hash(two)
+    assert one != other
+    assert {one, two, other} == {one, other} and len({one, two, other}) == 2
+    assert {one: "a"}[two] == "a"
+    assert one != "80x3" and one != WIDGET_ROW
+    assert one.pk == "80x3" == one.id
+
+
+def test_the_same_id_in_another_module_is_another_record() -> None:
+    widget = Widgets._from_row({"id": "80x3"}, None)
+    org = Organizations._from_row({"id": "80x3"}, None)  # impossible on a server, but
+    assert widget != org
+
+
+def test_a_subclass_instance_of_the_same_record_is_equal() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class SpecialWidgets(Widgets):
+        pass
+
+    assert SpecialWidgets._from_row({"id": "80x3"}, None) == Widgets._from_row({"id": "80x3"})
+
+
+def test_unsaved_instances_equal_only_themselves() -> None:
+    a, b = Widgets(name="Same"), Widgets(name="Same")
+    assert a == a and a != b
+    assert len({a, b}) == 2
+    assert a.pk is None
+    assert a != Widgets._from_row({"id": "80x3", "name": "Same"}, None)
+    with pytest.raises(AttributeError):
+        a.pk = "80x1"  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -196,6 +334,34 @@ def test_assigning_an_equal_value_is_no_change(attr: str, value: Any) -> None:
     widget = loaded_widget()
     setattr(widget, attr, value)
     assert widget._changes() == {}
+
+
+def test_dirty_fields_and_is_dirty_name_what_save_would_send() -> None:
+    widget = loaded_widget()
+    assert widget.dirty_fields == [] and not widget.is_dirty()
+    widget.quantity = 7  # the loaded value again
+    assert not widget.is_dirty()
+    widget.status = "New"
+    widget.name = "Cog"
+    assert widget.dirty_fields == ["name", "status"]  # in declaration order
+    assert widget.is_dirty()
+    widget.class_ = "B"
+    assert widget.dirty_fields == ["name", "status", "class_"]  # attribute names
+    assert set(widget._changes()) == {"name", "status", "class"}  # wire names
+
+
+def test_a_value_that_cannot_be_sent_is_dirty() -> None:
+    widget = loaded_widget()
+    widget.quantity = "many"  # type: ignore[assignment]
+    assert widget.dirty_fields == ["quantity"] and widget.is_dirty()
+    with pytest.raises(ValidationError, match="quantity"):
+        widget._changes()
+
+
+def test_a_new_instance_is_dirty_in_the_fields_it_sets() -> None:
+    assert not Widgets().is_dirty()
+    widget = Widgets(name="New", quantity=0, widget_no="W1")
+    assert widget.dirty_fields == ["name", "quantity"]  # widget_no is read-only
 
 
 def test_a_multipicklist_mutated_in_place_is_a_change() -> None:
@@ -360,7 +526,7 @@ def test_round_trip_through_the_embedded_crm(vtiger_client: Any) -> None:
     account = Accounts(accountname="Acme & Sons", assigned_user_id="19x1")
     account._mark_clean(vtiger_client.create("Accounts", account._changes()))
     assert account.id is not None
-    assert account.id.startswith(Accounts.__id_prefix__ + "x")
+    assert account.id.startswith(Accounts._meta.id_prefix + "x")
 
     contact = Contacts(
         lastname="O'Brien",
@@ -438,9 +604,10 @@ ThingsKind = Literal["A", "B"]
 class Owners(Model):
     """Owners (one record: Owner); id prefix 70."""
 
-    __module_name__ = "Owners"
-    __id_prefix__ = "70"
-    __label_fields__ = ("name",)
+    class Meta:
+        module = "Owners"
+        id_prefix = "70"
+        label_fields = ("name",)
 
     name: str = field("name", "string", label="Name", mandatory=True)
 
@@ -449,9 +616,10 @@ class Owners(Model):
 class Things(Model):
     """Things (one record: Thing); id prefix 71."""
 
-    __module_name__ = "Things"
-    __id_prefix__ = "71"
-    __label_fields__ = ("name",)
+    class Meta:
+        module = "Things"
+        id_prefix = "71"
+        label_fields = ("name",)
 
     name: str = field("name", "string", label="Name", mandatory=True)
     kind: ThingsKind | None = field("kind", "picklist", label="Kind", picklist=("A", "B"))

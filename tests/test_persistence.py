@@ -161,6 +161,7 @@ def test_revise_sends_the_id_and_exactly_the_changed_fields(
         {"id": contact.id, "title": "Boss", "birthday": "1980-05-06", "emailoptout": "1"}
     ]
     assert sent.ops == ["revise"]
+    assert client.features.revise is True
     row = stored(client, contact.id)
     assert (row["title"], row["department"], row["birthday"]) == ("Boss", "Sales", "1980-05-06")
     assert contact._changes() == {}
@@ -278,6 +279,7 @@ def test_a_server_without_revise_gets_retrieve_merge_update(crm: Emulator) -> No
     contact.save()
     # revise, the check that revise is really missing, then retrieve + update
     assert sent.ops == ["revise", "revise", "retrieve", "update"]
+    assert client.features.revise is False
     (element,) = sent.elements("update")
     assert element["id"] == contact.id and element["title"] == "Boss"
     assert element["department"] == "Support" and element["lastname"] == "Smith"
@@ -295,7 +297,7 @@ def test_a_server_without_revise_gets_retrieve_merge_update(crm: Emulator) -> No
 
 def test_update_cannot_clear_a_reference_so_it_refuses(crm: Emulator) -> None:
     client = make_client(crm)
-    client.supports_revise = False  # type: ignore[attr-defined]
+    client.features.revise = False
     account = Accounts.objects.using(client).create(accountname="Acme", assigned_user_id="19x1")
     contact = saved_contact(client, account_id=account.id)
     sent = Sent(client)
@@ -309,7 +311,7 @@ def test_update_cannot_clear_a_reference_so_it_refuses(crm: Emulator) -> None:
 
 def test_the_client_option_skips_revise(crm: Emulator) -> None:
     client = make_client(crm)
-    client.supports_revise = False  # type: ignore[attr-defined]
+    client.features.revise = False
     contact = saved_contact(client)
     sent = Sent(client)
     contact.title = "Boss"
@@ -328,6 +330,7 @@ def test_a_passing_http500_on_revise_is_not_taken_for_a_missing_revise(crm: Emul
     with pytest.raises(vtorm.ProtocolError):
         contact.save()
     assert sent.ops == ["revise", "revise"]  # the failed one, and the check
+    assert client.features.revise is True  # the check found it
     assert contact._changes() == {"title": "Boss"}  # still pending
     contact.save()
     assert sent.ops == ["revise", "revise", "revise"]
@@ -550,3 +553,37 @@ def test_bulk_update_refuses_a_wrong_field_name_before_sending(
     with pytest.raises(vtorm.FieldError, match="nosuchfield"):
         persistence.bulk_update([contact], ["title", "nosuchfield"], client=client)
     assert sent.ops == []
+
+
+# --------------------------------------------------------------------------- the route
+
+
+def test_plan_save_decides_without_a_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vtorm.context, "_default", None)
+    loaded = Contacts._from_row({"id": "12x5", "lastname": "Smith", "title": "Clerk",
+                                 "modifiedtime": "2026-01-01 10:00:00"})  # fmt: skip
+    assert persistence.plan_save(loaded) is None
+    loaded.save()  # nothing changed: no client needed, nothing sent
+    loaded.title = "Boss"
+    loaded.department = "Sales"
+    write = persistence.plan_save(loaded, ["title"], check_conflict=True)
+    assert write is not None and write.operation == "revise"
+    assert write.element == {"id": "12x5", "title": "Boss"}
+    assert write.kept == {"department": "Sales"}
+    assert write.modifiedtime == "2026-01-01 10:00:00"
+    new = persistence.plan_save(new_contact(title="X"))
+    assert new is not None and new.operation == "create"
+    assert new.element == {"lastname": "Smith", "title": "X", "assigned_user_id": "19x1"}
+    with pytest.raises(vtorm.VtormError, match="connect"):
+        loaded.save()  # something to send, and no client to send it through
+
+
+def test_run_concurrently_reports_each_outcome_in_order() -> None:
+    def boom() -> int:
+        raise ValueError("no")
+
+    outcomes = persistence.run_concurrently([("a", lambda: 1), ("b", boom), ("c", lambda: 3)], 2)
+    assert [(k, r) for k, r, _ in outcomes] == [("a", 1), ("b", None), ("c", 3)]
+    assert isinstance(outcomes[1][2], ValueError) and outcomes[0][2] is None
+    with pytest.raises(ValueError, match="workers"):
+        persistence.run_concurrently([], 0)

@@ -24,7 +24,7 @@ def test_the_tour_runs(
 ) -> None:
     client = vtorm.Client(crm.url, crm.username, crm.access_key)
     client.create("Accounts", {"accountname": "Acme Corporation", "assigned_user_id": "19x1"})
-    monkeypatch.setattr(vtorm.connection, "_default", None)
+    monkeypatch.setattr(vtorm.context, "_default", None)
     namespace: dict[str, object] = {"access_key": crm.access_key}
     code = tour().replace('"https://crm.example.com"', repr(crm.url))
     exec(compile(code, str(README), "exec"), namespace)

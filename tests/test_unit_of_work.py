@@ -10,8 +10,8 @@ from crm_models import Accounts, Contacts
 from recording import Sent, make_client
 
 import vtorm
+from vtorm.context import active_unit_of_work
 from vtorm.testing import Emulator
-from vtorm.unit_of_work import active
 
 
 def server_calls(crm: Emulator, operation: str) -> int:
@@ -34,14 +34,14 @@ def test_one_record_is_one_object(client: vtorm.Client, sent: Sent) -> None:
     wsid = contact_row(client, "Smith")["id"]
     sent.clear()
     with vtorm.UnitOfWork(client) as uow:
-        assert active() is uow
+        assert active_unit_of_work() is uow
         first = uow.get(Contacts, wsid)
         assert uow.get(Contacts, wsid) is first
         assert sent.ops == ["retrieve"]
         queried = Contacts.objects.using(client).get(lastname="Smith")
         listed = list(Contacts.objects.using(client).all())
         assert queried is first and listed == [first]
-    assert active() is None
+    assert active_unit_of_work() is None
     outside = Contacts.objects.using(client).get(lastname="Smith")
     assert outside is not first
 
@@ -70,7 +70,7 @@ def test_get_of_a_missing_record_raises_does_not_exist(client: vtorm.Client) -> 
 def test_the_active_unit_of_work_belongs_to_its_thread(client: vtorm.Client) -> None:
     seen: list[object] = []
     with vtorm.UnitOfWork(client):
-        thread = threading.Thread(target=lambda: seen.append(active()))
+        thread = threading.Thread(target=lambda: seen.append(active_unit_of_work()))
         thread.start()
         thread.join()
     assert seen == [None]
@@ -157,7 +157,7 @@ def test_leaving_with_an_exception_sends_nothing(client: vtorm.Client, sent: Sen
         raise RuntimeError("boom")
     assert sent.ops == ["retrieve"]
     assert contact._changes() == {"title": "Never"}  # still pending on the object
-    assert active() is None
+    assert active_unit_of_work() is None
 
 
 def test_an_unsaved_object_deleted_is_just_dropped(client: vtorm.Client, sent: Sent) -> None:
@@ -351,25 +351,22 @@ def test_a_pending_new_object_saved_meanwhile_is_not_created_twice(
 
 
 class InFlight:
-    """The most requests the client had in flight at once (wraps its session's send)."""
+    """The most requests the client had in flight at once (from its event hooks)."""
 
     def __init__(self, client: vtorm.Client) -> None:
         self.now = self.most = 0
         self._lock = threading.Lock()
-        session = client.session
-        send = session.send
+        client.event_hooks["request"].append(self._sent)
+        client.event_hooks["response"].append(self._answered)
 
-        def counting(request: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                self.now += 1
-                self.most = max(self.most, self.now)
-            try:
-                return send(request, **kwargs)
-            finally:
-                with self._lock:
-                    self.now -= 1
+    def _sent(self, request: Any) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
 
-        session.send = counting  # type: ignore[method-assign]
+    def _answered(self, response: Any) -> None:
+        with self._lock:
+            self.now -= 1
 
 
 def test_independent_requests_of_a_commit_run_concurrently(
@@ -397,3 +394,77 @@ def test_a_single_worker_sends_one_request_at_a_time(client: vtorm.Client, crm: 
         uow.add(*(Contacts(lastname=f"One{i}", assigned_user_id="19x1") for i in range(3)))
     assert flight.most == 1
     assert len(client.query("SELECT id FROM Contacts;")) == 3
+
+
+def test_a_chain_behind_a_failed_create_is_reported_link_by_link(
+    client: vtorm.Client, crm: Emulator
+) -> None:
+    uow = vtorm.UnitOfWork(client)
+    account = Accounts(accountname="Acme", assigned_user_id="19x1")
+    boss = Contacts(lastname="Boss", account_id=account, assigned_user_id="19x1")
+    clerk = Contacts(lastname="Clerk", contact_id=boss, assigned_user_id="19x1")
+    uow.add(clerk)
+    crm.inject("http500", operation="create", times=1)
+    with pytest.raises(vtorm.FlushError) as caught:
+        uow.commit()
+    failures = [(o, str(e)) for o, e in caught.value.failures]
+    assert [o for o, _ in failures] == [account, boss, clerk]
+    assert "account_id" in failures[1][1] and "contact_id" in failures[2][1]
+    assert server_calls(crm, "create") == 1
+    uow.commit()
+    assert clerk.id is not None and client.retrieve(clerk.id)["contact_id"] == boss.id
+
+
+def test_new_objects_are_tracked_by_identity_though_saving_changes_their_hash(
+    client: vtorm.Client,
+) -> None:
+    a, b = (Contacts(lastname=n, assigned_user_id="19x1") for n in ("A", "B"))
+    assert a != b  # unsaved: each equals only itself
+    with vtorm.UnitOfWork(client) as uow:
+        uow.add(a, b, a)
+        assert uow.new == [a, b]
+    assert a.id is not None and b.id is not None and a != b
+    assert uow.get(Contacts, a.id) is a and uow.get(Contacts, b.id) is b
+
+
+def test_objects_that_cannot_be_sent_fail_alone_before_their_request(
+    client: vtorm.Client, crm: Emulator, sent: Sent
+) -> None:
+    wsids = [contact_row(client, name)["id"] for name in ("Bad", "Good")]
+    uow = vtorm.UnitOfWork(client)
+    bad, good = (uow.get(Contacts, w) for w in wsids)
+    bad.birthday = "next week"  # type: ignore[assignment]
+    good.title = "Fine"
+    nameless = Contacts(firstname="NoLastName", assigned_user_id="19x1")
+    fine = Contacts(lastname="Fine", assigned_user_id="19x1")
+    uow.add(nameless, fine)
+    sent.clear()
+    with pytest.raises(vtorm.FlushError) as caught:
+        uow.commit()
+    failures = dict((id(o), e) for o, e in caught.value.failures)
+    assert set(failures) == {id(bad), id(nameless)}
+    assert "birthday" in str(failures[id(bad)]) and "lastname" in str(failures[id(nameless)])
+    assert sorted(sent.ops) == ["create", "revise"]  # fine's and good's only
+    assert fine.id is not None and client.retrieve(wsids[1])["title"] == "Fine"
+    assert uow.new == [nameless] and uow.dirty == [bad]
+
+
+def test_a_loaded_object_referring_to_a_failed_create_is_not_sent(
+    client: vtorm.Client, crm: Emulator, sent: Sent
+) -> None:
+    wsid = contact_row(client, "Smith")["id"]
+    uow = vtorm.UnitOfWork(client)
+    contact = uow.get(Contacts, wsid)
+    account = Accounts(accountname="Acme", assigned_user_id="19x1")
+    contact.account_id = account
+    crm.inject("http500", operation="create", times=1)
+    sent.clear()
+    with pytest.raises(vtorm.FlushError) as caught:
+        uow.commit()
+    failures = dict((id(o), e) for o, e in caught.value.failures)
+    assert set(failures) == {id(account), id(contact)}
+    assert "was not sent" in str(failures[id(contact)])
+    assert "account_id" in str(failures[id(contact)])
+    assert "revise" not in sent.ops
+    uow.commit()
+    assert client.retrieve(wsid)["account_id"] == account.id

@@ -12,46 +12,35 @@ import contextlib
 import copy
 import datetime
 import hashlib
-import importlib.metadata
 import logging
-import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import attrs
 import requests
-from requests.adapters import HTTPAdapter
-from requests.utils import get_environ_proxies
-from urllib3.exceptions import ConnectTimeoutError
 
+from vtorm.envelope import outcome, read_envelope, unwrap
 from vtorm.errors import (
-    AccessDeniedError,
     AuthenticationError,
     ProtocolError,
     SessionError,
     TransportError,
+    UnsupportedOperationError,
     ValidationError,
     VtigerError,
     VtormError,
 )
-from vtorm.features import Features
-from vtorm.transport import (
-    Backoff,
-    OperationSpec,
-    Secret,
-    encode_params,
-    install_log_redaction,
-    read_envelope,
-    redact,
-    shorten,
-    spec_for,
-    unwrap,
-)
+from vtorm.features import BROKEN_ON_8, Features
+from vtorm.http_transport import HTTPTransport
+from vtorm.operations import OperationSpec, encode_params, spec_for
+from vtorm.redaction import Secret, redact, request_summary, shorten
+from vtorm.retry import Backoff, send_with_retries
+from vtorm.transport import BaseTransport, Files, Request, Response, build_request, endpoint_url
 
-__all__ = ["Client", "LoginResult", "SyncResult"]
+__all__ = ["Client", "EventHook", "LoginResult", "SyncResult"]
 
 log = logging.getLogger("vtorm.client")
 
@@ -59,18 +48,11 @@ log = logging.getLogger("vtorm.client")
 _RENEW_CODES = SessionError.codes
 # extendsession answers this, not a session code, when its session is gone.
 _EXTEND_RENEW_CODES = _RENEW_CODES | {"AUTHENTICATION_FAILURE"}
-# Stock Vtiger 8.x on PHP 8 answers every call of these with HTTP 500 and an
-# empty body: their handlers take a parameter the server never registers.
-_BROKEN_ON_8 = {
-    "sync": "read changed records with a query on modifiedtime instead "
-    "(deletions cannot be seen that way)",
-    "retrieve_inventory": "use retrieve instead",
-}
-# HTTP statuses worth a retry when the body is not the envelope.
-_RETRY_STATUSES = frozenset({408, 429})
-_POOL_SIZE = 32
-# Form field -> (file name, content[, content type]), sent as multipart/form-data.
-_Files = Mapping[str, tuple[str, bytes] | tuple[str, bytes, str]]
+_HOOK_EVENTS = ("request", "response")
+
+#: A function called with each :class:`~vtorm.transport.Request` sent or each
+#: :class:`~vtorm.transport.Response` received (see ``Client.event_hooks``).
+EventHook = Callable[[Any], object]
 
 
 @attrs.frozen
@@ -131,20 +113,6 @@ class SyncResult:
         )
 
 
-def _user_agent() -> str:
-    try:
-        return f"vtorm/{importlib.metadata.version('vtorm')}"
-    except importlib.metadata.PackageNotFoundError:
-        return "vtorm"
-
-
-def _normalise_url(url: str) -> str:
-    base = url.strip()
-    if base.rstrip("/").endswith("webservice.php"):
-        return base.rstrip("/")
-    return base.rstrip("/") + "/webservice.php"
-
-
 def _unix_seconds(value: int | float | datetime.datetime) -> int:
     if isinstance(value, bool):
         raise ValidationError("sync: modified_time must be a number or a datetime, not a bool")
@@ -165,68 +133,27 @@ def _unix_seconds(value: int | float | datetime.datetime) -> int:
     )
 
 
-def _was_sent(exc: requests.RequestException) -> bool:
-    """Whether a failed request may have reached the server.
-
-    Only a failure to open the connection (refused, unresolvable, connect
-    timeout) proves that nothing was sent.
-    """
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = getattr(exc.args[0], "reason", exc.args[0])
-        return not isinstance(reason, ConnectTimeoutError)
-    return True
-
-
-def _request_detail(fields: Mapping[str, str], params: Mapping[str, Any]) -> str:
-    """The parts of a request worth a log line; never a secret, never the record's values."""
-    parts = []
-    element = params.get("element")
-    if isinstance(element, Mapping) and isinstance(element.get("id"), str):
-        parts.append(f"id={element['id']}")
-    for key, label in (
-        ("elementType", "module"),
-        ("id", "id"),
-        ("sourceRecordId", "source"),
-        ("relatedRecordId", "related"),
-        ("relatedType", "relatedType"),
-    ):
-        if key in fields:
-            parts.append(f"{label}={fields[key]}")
-    if "query" in fields:
-        statement = fields["query"]
-        if len(statement) > 300:
-            statement = statement[:300] + "..."
-        parts.append("statement=" + statement)
-    if "element" in fields:
-        parts.append(f"element=<{len(fields['element'])} chars>")
-    return (" " + " ".join(parts)) if parts else ""
-
-
-class _Retry(Exception):
-    """Internal: an attempt failed in a way a retry may cure."""
-
-    def __init__(self, error: VtormError, *, sent: bool) -> None:
-        self.error = error
-        self.sent = sent
-        super().__init__(str(error))
-
-
 class Client:
     """A connection to one Vtiger CRM as one user.
 
-    ``url`` is the CRM's base URL or its full ``.../webservice.php`` URL.
-    ``timeout`` is in seconds per request; ``verify`` is passed to requests
-    (``True``: check TLS certificates, the default; or a CA bundle path).
+    ``url`` is the CRM's base URL or its full ``.../webservice.php`` URL
+    (``http://`` or ``https://``). ``timeout`` is in seconds per request;
+    ``verify`` is requests' TLS setting of the client's own HTTP transport
+    (``True``: check certificates, the default; or a CA bundle path).
     ``max_retries`` bounds the retries of a request that failed below the
     protocol; ``backoff`` and ``backoff_cap`` shape the jittered exponential
-    wait between them (seconds). ``session`` is a ``requests.Session`` to use
-    instead of the client's own. ``features`` states what the server can do
-    (:class:`~vtorm.features.Features`); unknown capabilities are found out.
+    wait between them (seconds). ``session`` is a ``requests.Session`` to
+    send through instead of the client's own; ``transport`` a
+    :class:`~vtorm.transport.BaseTransport` to send through instead of HTTP
+    (e.g. :class:`vtorm.testing.InProcessTransport`). ``features`` states
+    what the server can do (:class:`~vtorm.features.Features`); unknown
+    capabilities are found out.
+    ``event_hooks`` maps ``"request"`` and ``"response"`` to functions called
+    with every request sent (each attempt) and every response received, on
+    any transport (:attr:`event_hooks` may be changed later).
 
     The first call logs in (``getchallenge`` then ``login``). Calls may come
-    from several threads at once: they share one session and one login.
+    from several threads at once: they share one transport and one login.
     """
 
     def __init__(
@@ -239,9 +166,11 @@ class Client:
         verify: bool | str = True,
         max_retries: int = 3,
         session: requests.Session | None = None,
+        transport: BaseTransport | None = None,
         backoff: float = 0.2,
         backoff_cap: float = 2.0,
         features: Features | None = None,
+        event_hooks: Mapping[str, Sequence[EventHook]] | None = None,
     ) -> None:
         if not url:
             raise ValueError("Client: url is empty")
@@ -251,21 +180,26 @@ class Client:
             raise ValueError("Client: access_key is empty")
         if max_retries < 0:
             raise ValueError("Client: max_retries must be >= 0")
-        self.url = _normalise_url(url)
+        if session is not None and transport is not None:
+            raise ValueError("Client: give a session or a transport, not both")
+        unknown = sorted(set(event_hooks or ()) - set(_HOOK_EVENTS))
+        if unknown:
+            raise ValueError(
+                f"Client: event_hooks has no event {unknown[0]!r}; "
+                f"the events are {', '.join(map(repr, _HOOK_EVENTS))}"
+            )
+        self.url = endpoint_url(url)
         self.username = username
         self._access_key = Secret(access_key)
         self.timeout = timeout
-        self.verify = verify
         self.max_retries = max_retries
         self._backoff = Backoff(backoff, backoff_cap)
-        self._owns_session = session is None
-        self._session = session if session is not None else self._new_session(self.url)
-        # The client's own session does not read the environment per request
-        # (see _new_session), so requests' CA-bundle variables are read here, once.
-        self._ca_bundle = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            if self._owns_session
-            else None
+        self._verify = verify
+        self._owns_transport = transport is None
+        self._transport = (
+            transport
+            if transport is not None
+            else HTTPTransport(self.url, verify=verify, session=session)
         )
         self._login_lock = threading.Lock()
         self._login: LoginResult | None = None
@@ -275,30 +209,37 @@ class Client:
         self._describe_cache: dict[str, dict[str, Any]] = {}
         #: What this client's server can do, learned as it answers (see vtorm.features).
         self.features = features if features is not None else Features()
-        install_log_redaction()
-
-    @staticmethod
-    def _new_session(url: str) -> requests.Session:
-        session = requests.Session()
-        # With trust_env, requests scans every environment variable on each
-        # request to find proxies: about a millisecond a call, more than the
-        # emulator takes to answer. Read the proxies for this URL once instead.
-        session.proxies.update(get_environ_proxies(url))
-        session.trust_env = False
-        # Bulk operations share one client across threads; the default pool of
-        # ten connections would be thrown away and reopened under that load.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_SIZE)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.headers["User-Agent"] = _user_agent()
-        return session
+        #: ``{"request": [...], "response": [...]}``: called with each request sent
+        #: and each response received, in the thread that sends.
+        self.event_hooks: dict[str, list[EventHook]] = {
+            event: list((event_hooks or {}).get(event, ())) for event in _HOOK_EVENTS
+        }
 
     # -- state ---------------------------------------------------------------
 
     @property
     def session(self) -> requests.Session:
-        """The ``requests.Session`` every request goes through (keep-alive)."""
-        return self._session
+        """The ``requests.Session`` every request goes through (keep-alive).
+
+        Only a client that speaks HTTP has one: with another ``transport``
+        this raises ``AttributeError``.
+        """
+        if isinstance(self._transport, HTTPTransport):
+            return self._transport.session
+        raise AttributeError(
+            f"this client sends through {type(self._transport).__name__}, not a requests.Session"
+        )
+
+    @property
+    def verify(self) -> bool | str:
+        """TLS certificate check of HTTPS requests: ``True``, ``False`` or a CA bundle path."""
+        return self._verify
+
+    @verify.setter
+    def verify(self, value: bool | str) -> None:
+        self._verify = value
+        if isinstance(self._transport, HTTPTransport):
+            self._transport.verify = value
 
     @property
     def vtiger_version(self) -> str | None:
@@ -339,8 +280,8 @@ class Client:
             self._logout(retries=0)
         except VtormError as exc:
             log.debug("close: logout failed (%s); closing anyway", type(exc).__name__)
-        if self._owns_session:
-            self._session.close()
+        if self._owns_transport:
+            self._transport.close()
 
     def clear_cache(self, module: str | None = None) -> None:
         """Forget cached ``describe`` results (of one module, or of all)."""
@@ -477,7 +418,7 @@ class Client:
         module: str,
         element: Mapping[str, Any],
         *,
-        files: _Files | None = None,
+        files: Files | None = None,
     ) -> dict[str, Any]:
         """Create a ``module`` record from wire values; returns the stored record.
 
@@ -604,7 +545,7 @@ class Client:
     # -- plumbing ------------------------------------------------------------
 
     def _record(
-        self, operation: str, params: Mapping[str, Any], *, files: _Files | None = None
+        self, operation: str, params: Mapping[str, Any], *, files: Files | None = None
     ) -> dict[str, Any]:
         result = self._invoke(operation, params, files=files)
         if not isinstance(result, dict):
@@ -636,9 +577,10 @@ class Client:
         *,
         method: str | None = None,
         renew_codes: frozenset[str] = _RENEW_CODES,
-        files: _Files | None = None,
+        files: Files | None = None,
     ) -> Any:
         spec = spec_for(operation, method)
+        self._refuse_unsupported(spec)
         if not spec.session:
             return self._send(spec, params, None)
         current = self._current_login()
@@ -659,90 +601,35 @@ class Client:
         session_name: str | None,
         *,
         retries: int | None = None,
-        files: _Files | None = None,
+        files: Files | None = None,
     ) -> Any:
         secrets = {k: v for k, v in params.items() if isinstance(v, Secret)}
         plain = {k: v for k, v in params.items() if k not in secrets}
         fields = {"operation": spec.name, **encode_params(spec.name, plain)}
-        detail = _request_detail(fields, params)
+        detail = request_summary(fields, params)
         fields.update({k: v.reveal() for k, v in secrets.items()})
         if session_name is not None:
             fields["sessionName"] = session_name
-        limit = self.max_retries if retries is None else retries
-        attempt = 0
-        uncertain = False  # an earlier attempt may have been carried out
-        while True:
-            try:
-                return self._attempt(spec, fields, detail, files)
-            except AccessDeniedError:
-                if not (uncertain and spec.name == "delete"):
-                    raise
-                # A deleted id answers ACCESS_DENIED: the attempt whose answer
-                # was lost did the work.
-                log.info("delete%s: already carried out by an earlier attempt", detail)
-                return {"status": "successful"}
-            except _Retry as failure:
-                uncertain = uncertain or failure.sent
-                may_repeat = spec.repeatable or not failure.sent
-                if attempt >= limit or not may_repeat:
-                    raise self._final(spec, failure, attempt + 1) from None
-                delay = self._backoff.delay(attempt)
-                attempt += 1
-                log.info(
-                    "%s; retry %d of %d in %.0f ms", failure.error, attempt, limit, delay * 1000
-                )
-                time.sleep(delay)
+        request = build_request(
+            spec.method, self.url, fields, files=files, timeout=self.timeout, operation=spec.name
+        )
+        return send_with_retries(
+            spec,
+            lambda: self._exchange(spec, request, detail),
+            retries=self.max_retries if retries is None else retries,
+            backoff=self._backoff,
+            detail=detail,
+        )
 
-    def _final(self, spec: OperationSpec, failure: _Retry, attempts: int) -> VtormError:
-        """The error to raise once retrying is over: how often it was tried, or why not again."""
-        error = failure.error
-        if spec.repeatable or not failure.sent:
-            if attempts == 1:
-                return error
-            note = f"; gave up after {attempts} attempts"
-        else:
-            note = (
-                f"; {spec.name} was not sent again because the server may have carried it "
-                "out: check before repeating it"
-            )
-        if isinstance(error, ProtocolError):
-            base = str(error).split(" (HTTP ", 1)[0]
-            return ProtocolError(
-                base + note, status=error.status, excerpt=error.excerpt, operation=spec.name
-            )
-        sent = error.sent if isinstance(error, TransportError) else True
-        return TransportError(str(error) + note, operation=spec.name, sent=sent)
-
-    def _attempt(
-        self, spec: OperationSpec, fields: dict[str, str], detail: str, files: _Files | None
-    ) -> Any:
+    def _exchange(self, spec: OperationSpec, request: Request, detail: str) -> Any:
+        """One attempt: send ``request``, read the envelope, return its result."""
+        for hook in self.event_hooks["request"]:
+            hook(request)
         started = time.perf_counter()
-        verify = self._ca_bundle if self.verify is True and self._ca_bundle else self.verify
         try:
-            if spec.method == "GET":
-                response = self._session.get(
-                    self.url,
-                    params=fields,
-                    timeout=self.timeout,
-                    verify=verify,
-                    allow_redirects=False,
-                )
-            else:
-                # Following a redirect would turn the POST into a GET without its body.
-                response = self._session.post(
-                    self.url,
-                    data=fields,
-                    files=dict(files) if files else None,
-                    timeout=self.timeout,
-                    verify=verify,
-                    allow_redirects=False,
-                )
-        except requests.exceptions.SSLError as exc:
-            # A certificate problem does not heal by retrying.
-            raise self._transport_error(spec, exc, sent=False) from None
-        except requests.RequestException as exc:
+            response = self._transport.handle_request(request)
+        except TransportError as exc:
             elapsed = (time.perf_counter() - started) * 1000
-            sent = _was_sent(exc)
             log.debug(
                 "%s %s%s -> %s in %.1f ms",
                 spec.method,
@@ -751,83 +638,69 @@ class Client:
                 type(exc).__name__,
                 elapsed,
             )
-            raise _Retry(self._transport_error(spec, exc, sent=sent), sent=sent) from None
+            raise
         elapsed = (time.perf_counter() - started) * 1000
-        status = response.status_code
+        for hook in self.event_hooks["response"]:
+            hook(response)
         try:
-            envelope = read_envelope(status, response.content, spec.name, self._scrub)
-        except ProtocolError as exc:
+            envelope = self._read(spec, response)
+        except ProtocolError:
             log.debug(
                 "%s %s%s -> HTTP %d, not the envelope, in %.1f ms",
                 spec.method,
                 spec.name,
                 detail,
-                status,
+                response.status,
                 elapsed,
             )
-            raise self._non_envelope(spec, response, exc) from None
-        outcome = "ok" if envelope.get("success") is True else _error_code(envelope)
+            raise
         log.debug(
             "%s %s%s -> HTTP %d %s in %.1f ms",
             spec.method,
             spec.name,
             detail,
-            status,
-            outcome,
+            response.status,
+            outcome(envelope),
             elapsed,
         )
         return unwrap(envelope, spec.name)
 
-    def _non_envelope(
-        self, spec: OperationSpec, response: requests.Response, exc: ProtocolError
-    ) -> ProtocolError | _Retry:
-        """The error for a body that is not the envelope (a :class:`_Retry` if a retry may help)."""
-        status, content = response.status_code, response.content
-        if 300 <= status < 400:
-            target = self._scrub(response.headers.get("Location") or "an unnamed place")
-            return ProtocolError(
-                f"{spec.name}: the server redirects to {target}; give the client the URL "
-                "it redirects to (vtorm does not follow redirects: a redirected POST loses "
-                "its body)",
-                status=status,
-                excerpt=exc.excerpt,
-                operation=spec.name,
-            )
-        hint = _BROKEN_ON_8.get(spec.name)
-        version = self._server_version
-        if hint and status == 500 and not content.strip() and (version or "8").startswith("8"):
-            return ProtocolError(
-                f"{spec.name}: the server (Vtiger {version or 'unknown version'}) answered "
-                f"HTTP 500 with an empty body. This is a known bug of stock Vtiger 8.x under "
-                f"PHP 8, where every {spec.name} call fails this way; it was not retried. "
-                f"Workaround: {hint}",
-                status=status,
-                excerpt="",
-                operation=spec.name,
-            )
-        if status >= 500 or status in _RETRY_STATUSES or 200 <= status < 300:
-            return _Retry(exc, sent=True)
-        return exc
+    def _read(self, spec: OperationSpec, response: Response) -> dict[str, Any]:
+        """The envelope of ``response``; what the server cannot run goes into features."""
+        name = spec.name
+        if name in BROKEN_ON_8 and getattr(self.features, name) is None:
+            version = self._server_version
+            broken = response.status == 500 and not response.content.strip()
+            if broken and (version or "8").startswith("8"):
+                setattr(self.features, name, False)
+                raise UnsupportedOperationError(
+                    f"{name}: the server (Vtiger {version or 'unknown version'}) answered "
+                    f"HTTP 500 with an empty body. This is a known bug of stock Vtiger 8.x "
+                    f"under PHP 8, where every {name} call fails this way; it was not "
+                    f"retried, and this client will not send {name} again. "
+                    f"Workaround: {BROKEN_ON_8[name]}",
+                    status=500,
+                    excerpt="",
+                    operation=name,
+                )
+            envelope = read_envelope(response, name, self._scrub)
+            if envelope.get("success") is True:
+                setattr(self.features, name, True)
+            return envelope
+        return read_envelope(response, name, self._scrub)
 
-    def _transport_error(
-        self, spec: OperationSpec, exc: requests.RequestException, *, sent: bool
-    ) -> TransportError:
-        if isinstance(exc, requests.exceptions.SSLError):
-            kind = "TLS handshake failed"
-        elif isinstance(exc, requests.ConnectTimeout):
-            kind = "connection timed out"
-        elif isinstance(exc, requests.ReadTimeout):
-            kind = f"no answer within {self.timeout} s"
-        else:
-            kind = "connection lost" if sent else "connection failed"
-        reason = self._scrub(str(exc))
-        if len(reason) > 300:
-            reason = reason[:300] + "..."
-        return TransportError(
-            f"{spec.name}: {kind} ({type(exc).__name__}: {reason})",
-            operation=spec.name,
-            sent=sent,
-        )
+    def _refuse_unsupported(self, spec: OperationSpec) -> None:
+        """Raise at once, sending nothing, for an operation the server is known not to run."""
+        name = spec.name
+        if name in BROKEN_ON_8 and getattr(self.features, name) is False:
+            raise UnsupportedOperationError(
+                f"{name}: not sent, because client.features.{name} is False: this server "
+                f"cannot run {name} (stock Vtiger 8.x under PHP 8 answers every {name} "
+                f"with HTTP 500 and an empty body). Workaround: {BROKEN_ON_8[name]}",
+                status=500,
+                excerpt="",
+                operation=name,
+            )
 
     def _scrub(self, text: str) -> str:
         current = self._login
@@ -836,9 +709,3 @@ class Client:
             self._access_key.reveal(),
             current.session_name if current is not None else None,
         )
-
-
-def _error_code(envelope: Mapping[str, Any]) -> str:
-    error = envelope.get("error")
-    code = error.get("code") if isinstance(error, Mapping) else None
-    return f"error {code}"

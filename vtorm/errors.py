@@ -27,13 +27,16 @@ class VtigerError(VtormError):
     """
 
     codes: ClassVar[frozenset[str]] = frozenset()
+    #: What to do about a code, added to the message (``.message`` stays the server's).
+    hints: ClassVar[dict[str, str]] = {}
 
     def __init__(self, code: str, message: str, operation: str | None = None) -> None:
         self.code = code
         self.message = message
         self.operation = operation
         where = f" during {operation}" if operation else ""
-        super().__init__(f"{code}: {message}{where}")
+        hint = self.hints.get(code)
+        super().__init__(f"{code}: {message}{where}" + (f". {hint}" if hint else ""))
 
     @staticmethod
     def from_envelope(error: Any, operation: str | None = None) -> VtigerError:
@@ -57,6 +60,13 @@ class AuthenticationError(VtigerError):
             "AUTHENTICATION_FAILURE",
         }
     )
+    hints: ClassVar[dict[str, str]] = {
+        "INVALID_USER_CREDENTIALS": (
+            "vtorm logs in with the user's access key, not the password: copy it from "
+            "the user's My Preferences page in the CRM (field Access Key), and check "
+            "the user name"
+        ),
+    }
 
 
 class SessionError(VtigerError):
@@ -120,9 +130,7 @@ _SUBCLASSES: tuple[type[VtigerError], ...] = (
     ReferenceInvalidError,
     DuplicateError,
 )
-_BY_CODE: dict[str, type[VtigerError]] = {
-    code: cls for cls in _SUBCLASSES for code in cls.codes
-}
+_BY_CODE: dict[str, type[VtigerError]] = {code: cls for cls in _SUBCLASSES for code in cls.codes}
 
 
 def _class_for_code(code: str) -> type[VtigerError]:
@@ -130,31 +138,79 @@ def _class_for_code(code: str) -> type[VtigerError]:
 
 
 class TransportError(VtormError):
-    """The request failed below the protocol: connection refused, dropped, timed out.
+    """The request failed below the protocol: no answer came back.
 
     ``sent`` tells whether the request may have reached the server. When it may
     have, and the operation is not safe to repeat (create, convertlead,
     add_related), the outcome is unknown and vtorm does not send it again.
+    The subclasses say what went wrong; each knows whether such a failure
+    can have sent the request (``sent`` overrides it).
     """
 
-    def __init__(self, message: str, *, operation: str | None = None, sent: bool = True) -> None:
+    #: Whether a failure of this kind may have let the request reach the server.
+    may_have_sent: ClassVar[bool] = True
+
+    def __init__(
+        self, message: str, *, operation: str | None = None, sent: bool | None = None
+    ) -> None:
         self.operation = operation
-        self.sent = sent
+        self.sent = self.may_have_sent if sent is None else sent
         super().__init__(message)
+
+
+class ConnectError(TransportError):
+    """No connection could be opened (refused, unresolvable host): nothing was sent."""
+
+    may_have_sent = False
+
+
+class ConnectTimeout(TransportError):
+    """Opening the connection took longer than the timeout: nothing was sent."""
+
+    may_have_sent = False
+
+
+class TLSError(TransportError):
+    """The TLS handshake failed (certificate not trusted, not TLS at all): nothing was sent.
+
+    Retrying does not heal it; see the ``verify`` argument of :class:`vtorm.Client`.
+    """
+
+    may_have_sent = False
+
+
+class ReadTimeout(TransportError):
+    """The request was sent and no answer came within the timeout: the server may act on it."""
+
+
+class ConnectionLost(TransportError):
+    """The connection closed after the request was sent, before the whole answer came."""
 
 
 class ProtocolError(VtormError):
     """The server answered something that is not the JSON envelope.
 
     ``status`` is the HTTP status and ``excerpt`` the first characters of the body
-    (an HTML error page, ``Sorry! Attempt to access restricted file.``, nothing).
+    (an HTML error page, ``Sorry! Attempt to access restricted file.``, nothing);
+    ``detail`` is the explanation alone, without status and excerpt.
     """
 
     def __init__(self, message: str, *, status: int, excerpt: str, operation: str | None = None):
+        self.detail = message
         self.status = status
         self.excerpt = excerpt
         self.operation = operation
         super().__init__(f"{message} (HTTP {status}, body: {excerpt!r})")
+
+
+class UnsupportedOperationError(ProtocolError):
+    """The server cannot run this operation at all; it is never retried.
+
+    Stock Vtiger 8.x under PHP 8 answers every ``sync`` and
+    ``retrieve_inventory`` with HTTP 500 and an empty body. After the first
+    such answer the client's :class:`~vtorm.features.Features` record it, and
+    later calls raise this at once, without a request.
+    """
 
 
 class FieldError(VtormError, AttributeError):
@@ -194,3 +250,19 @@ class FlushError(VtormError):
         lines = [f"{len(self.failures)} object(s) failed to commit:"]
         lines += [f"  {obj!r}: {exc}" for obj, exc in self.failures]
         super().__init__("\n".join(lines))
+
+
+class SchemaError(VtormError, ValueError):
+    """A describe or listtypes answer (or a dump of them) that cannot be read.
+
+    ``module`` and ``field`` name where the problem is (``None`` when it is
+    not about one module or field).
+    """
+
+    def __init__(self, message: str, *, module: str | None = None, field: str | None = None):
+        self.module = module
+        self.field = field
+        where = module or ""
+        if field is not None:
+            where = f"{where}.{field}" if where else field
+        super().__init__(f"{where}: {message}" if where else message)

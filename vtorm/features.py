@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["Features"]
+__all__ = ["BROKEN_ON_8", "Features"]
+
+#: Operations stock Vtiger 8.x under PHP 8 answers with HTTP 500 and an empty
+#: body at every call (their handlers take a parameter the server never
+#: registers), each with what to do instead. Each is also a :class:`Features` flag.
+BROKEN_ON_8: dict[str, str] = {
+    "sync": "read changed records with a query on modifiedtime instead "
+    "(deletions cannot be seen that way)",
+    "retrieve_inventory": "use retrieve instead",
+}
 
 
 @attrs.define
@@ -32,3 +41,6 @@ class Features:
     sync: bool | None = None
     #: ``retrieve_inventory`` runs; broken like ``sync`` on stock 8.x under PHP 8.
     retrieve_inventory: bool | None = None
+    #: ``sync`` honours ``syncType=application`` (every owner's records) for this
+    #: user; stock servers ignore it and answer the caller's own records only.
+    sync_all_owners: bool | None = None

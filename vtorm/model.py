@@ -2,21 +2,26 @@
 
 A generated class (see ``docs/architecture.md``) is an attrs class deriving
 from :class:`Model`, one attribute per describe field made with
-:func:`field`. Instances built from server rows (:meth:`Model._from_row`)
-keep the row itself as the snapshot of what was loaded; :meth:`Model._changes`
-compares wire forms against it only when asked, so loading stays cheap.
+:func:`field`, and its options in an inner ``class Meta:`` (``module``,
+``id_prefix``, ``label_fields``), read once into ``Model._meta``. Instances
+built from server rows (:meth:`Model._from_row`) keep the row itself as the
+snapshot of what was loaded; :meth:`Model._changes` compares wire forms
+against it only when asked, so loading stays cheap.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
-from vtorm import errors
+from vtorm import errors, persistence
+from vtorm.fields import FieldInfo, field
 from vtorm.query.manager import ManagerDescriptor
-from vtorm.types import row_builder, to_python, to_wire, wire_equal
+from vtorm.rows import row_builder
+from vtorm.types import to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
     from vtorm.client import Client
@@ -28,72 +33,80 @@ _REPR_LABEL_MAX = 60
 
 
 @attrs.frozen
-class FieldInfo:
-    """What vtorm knows of one field: names, Vtiger type and describe flags.
+class _Options:
+    """The options a model class declares in its ``Meta`` (None: not declared)."""
 
-    ``attr`` is the Python attribute name, ``wire`` the server's field name,
-    ``type`` the Vtiger type name; ``default`` is the describe default as wire
-    text; ``refers_to`` the modules a reference may point at; ``picklist`` the
-    values describe listed (possibly only those of the describing user's role).
-    """
-
-    attr: str
-    wire: str
-    type: str
-    label: str = ""
-    mandatory: bool = False
-    editable: bool = True
-    default: Any = None
-    refers_to: tuple[str, ...] = ()
-    picklist: tuple[str, ...] = ()
-    nullable: bool = True
-
-    @property
-    def read_only(self) -> bool:
-        """True when the server ignores values sent for this field."""
-        return not self.editable
+    module: str | None = None
+    id_prefix: str | None = None
+    label_fields: tuple[str, ...] | None = None
 
 
-def field(
-    wire_name: str,
-    type_name: str,
-    *,
-    label: str = "",
-    mandatory: bool = False,
-    editable: bool = True,
-    default: Any = None,
-    refers_to: tuple[str, ...] = (),
-    picklist: tuple[str, ...] = (),
-    nullable: bool = True,
-) -> Any:
-    """Declare a model attribute for the server field ``wire_name`` of type ``type_name``.
+_OPTION_NAMES = tuple(a.name for a in attrs.fields(_Options))
+# The class attributes that held the options before ``Meta``, still read (deprecated).
+_DUNDERS = {"__module_name__": "module", "__id_prefix__": "id_prefix",
+            "__label_fields__": "label_fields"}
 
-    Every attribute defaults to ``None`` (instances may be built partially);
-    ``default`` is only the CRM's default as describe reports it. A field
-    that is not editable cannot be assigned on an instance.
-    """
-    info = FieldInfo(
-        attr=wire_name,  # the attribute name is known once the class exists
-        wire=wire_name,
-        type=type_name,
-        label=label,
-        mandatory=mandatory,
-        editable=editable,
-        default=default,
-        refers_to=tuple(refers_to),
-        picklist=tuple(picklist),
-        nullable=nullable,
-    )
-    return attrs.field(
-        default=None,
-        metadata={"vtorm": info},
-        on_setattr=None if editable else attrs.setters.frozen,
-    )
+
+def _declared_options(cls: type) -> dict[str, Any]:
+    """The options ``cls`` itself declares, from its ``Meta`` or (deprecated) its dunders."""
+    meta = cls.__dict__.get("Meta")
+    dunders = {name: cls.__dict__[name] for name in _DUNDERS if name in cls.__dict__}
+    if meta is not None and dunders:
+        raise TypeError(
+            f"{cls.__name__} declares its options twice: in class Meta and as "
+            f"{', '.join(dunders)}; keep class Meta only"
+        )
+    if meta is None:
+        if dunders:
+            warnings.warn(
+                f"{cls.__name__}: {', '.join(dunders)} are deprecated; declare the options "
+                "in an inner 'class Meta:' (module, id_prefix, label_fields), as "
+                "vtorm codegen writes them",
+                DeprecationWarning,
+                stacklevel=3,  # the class statement (here, then __init_subclass__)
+            )
+        return {_DUNDERS[name]: value for name, value in dunders.items()}
+    if not isinstance(meta, type):
+        raise TypeError(f"{cls.__name__}.Meta must be a class")
+    declared = {k: v for k, v in vars(meta).items() if not k.startswith("_")}
+    unknown = sorted(set(declared) - set(_OPTION_NAMES))
+    if unknown:
+        raise TypeError(
+            f"{cls.__name__}.Meta has unknown option(s) {', '.join(unknown)}; "
+            f"the options are {', '.join(_OPTION_NAMES)}"
+        )
+    return declared
+
+
+def _checked(cls: type, declared: dict[str, Any]) -> dict[str, Any]:
+    name = cls.__name__
+    module = declared.get("module")
+    if "module" in declared and (not isinstance(module, str) or not module):
+        raise TypeError(f"{name}: Meta.module must be the module's name, not {module!r}")
+    prefix = declared.get("id_prefix")
+    if "id_prefix" in declared and (not isinstance(prefix, str) or not prefix.isdigit()):
+        raise TypeError(f"{name}: Meta.id_prefix must be digits such as '12', not {prefix!r}")
+    if "label_fields" in declared:
+        labels = declared["label_fields"]
+        if isinstance(labels, str) or not all(isinstance(x, str) for x in labels):
+            raise TypeError(
+                f"{name}: Meta.label_fields must be a tuple of attribute names, not {labels!r}"
+            )
+        declared = {**declared, "label_fields": tuple(labels)}
+    return declared
+
+
+def _inherited_options(cls: type) -> _Options:
+    for base in cls.__mro__[1:]:
+        options = base.__dict__.get("_vtorm_options")
+        if options is not None:
+            return options  # type: ignore[no-any-return]
+    return _Options()
 
 
 @attrs.define
 class ModelMeta:
-    """The field table of a model class, built once per class from its attrs fields."""
+    """A model's options and field table, built once per class (``Model._meta``)."""
 
     model: type[Model]
     module: str
@@ -105,19 +118,23 @@ class ModelMeta:
 
     @classmethod
     def build(cls, model: type[Model]) -> ModelMeta:
-        """Read the ``field()`` metadata of ``model``'s attrs fields."""
+        """Read ``model``'s options and the ``field()`` metadata of its attrs fields.
+
+        A model that declares no ``module`` is named after its class.
+        """
         fields: dict[str, FieldInfo] = {}
         for attribute in attrs.fields(model):
             info = attribute.metadata.get("vtorm")
             if isinstance(info, FieldInfo):
                 fields[attribute.name] = attrs.evolve(info, attr=attribute.name)
+        options: _Options = model.__dict__.get("_vtorm_options") or _Options()
         return cls(
             model=model,
-            module=getattr(model, "__module_name__", model.__name__),
-            id_prefix=getattr(model, "__id_prefix__", ""),
+            module=options.module or model.__name__,
+            id_prefix=options.id_prefix or "",
             fields=fields,
             by_wire={info.wire: info for info in fields.values()},
-            label_fields=tuple(getattr(model, "__label_fields__", ())),
+            label_fields=options.label_fields or (),
             editable=tuple(info for info in fields.values() if info.editable),
         )
 
@@ -165,11 +182,18 @@ def _new_state() -> ModelState:
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Model:
-    """Base of every generated model class: one instance is one CRM record."""
+    """Base of every generated model class: one instance is one CRM record.
 
-    __module_name__: ClassVar[str]
-    __id_prefix__: ClassVar[str]
-    __label_fields__: ClassVar[tuple[str, ...]] = ()
+    A model's options go in an inner class (read into ``_meta``)::
+
+        class Meta:
+            module = "Contacts"                    # the Vtiger module (default: the class name)
+            id_prefix = "12"                       # the prefix of its record ids
+            label_fields = ("firstname", "lastname")   # shown in repr
+
+    A subclass inherits the options it does not declare.
+    """
+
     DoesNotExist: ClassVar[type[errors.ObjectDoesNotExist]] = errors.ObjectDoesNotExist
     MultipleObjectsReturned: ClassVar[type[errors.MultipleObjectsReturned]] = (
         errors.MultipleObjectsReturned
@@ -197,9 +221,11 @@ class Model:
 
             __repr__.__qualname__ = f"{qualname}.__repr__"
             cls.__repr__ = __repr__  # type: ignore[method-assign]
-        module = cls.__dict__.get("__module_name__")
-        if isinstance(module, str):
-            _MODELS[module] = cls
+        declared = _checked(cls, _declared_options(cls))
+        options = attrs.evolve(_inherited_options(cls), **declared)
+        type.__setattr__(cls, "_vtorm_options", options)
+        if "module" in declared:
+            _MODELS[declared["module"]] = cls
 
     # ------------------------------------------------------------------ loading
 
@@ -251,21 +277,30 @@ class Model:
     def _changes(self) -> dict[str, Any]:
         """Wire name -> new wire value of each editable field that differs from the snapshot.
 
-        A new object reports every editable field that is not None.
+        A new object reports every editable field that is not None. A value
+        that cannot be converted raises :class:`~vtorm.errors.ValidationError`.
         """
+        module = type(self)._meta.module
+        return {info.wire: to_wire(info, value, module) for info, value in self._differing()}
+
+    def _differing(self) -> list[tuple[FieldInfo, Any]]:
+        """Each editable field whose value differs from the snapshot, with the value.
+
+        A value that cannot be converted differs (saving it reports why).
+        """
+        found: list[tuple[FieldInfo, Any]] = []
         meta = type(self)._meta
         module = meta.module
         state = self._state
         loaded = state.loaded
         values = self.__dict__
         adding = state.adding
-        changes: dict[str, Any] = {}
         for info in meta.editable:
             wire = info.wire
             value = values.get(info.attr)
             if adding or wire not in loaded:
                 if value is not None:
-                    changes[wire] = to_wire(info, value, module)
+                    found.append((info, value))
                 continue
             old = loaded[wire]
             # Shortcuts for what most unchanged fields look like: the same
@@ -275,9 +310,29 @@ class Model:
                     continue
             elif value.__class__ is str and value == old:
                 continue
-            if not wire_equal(info, value, old, module):
-                changes[wire] = to_wire(info, value, module)
-        return changes
+            try:
+                same = wire_equal(info, value, old, module)
+            except errors.ValidationError:
+                same = False
+            if not same:
+                found.append((info, value))
+        return found
+
+    @property
+    def dirty_fields(self) -> list[str]:
+        """Names of the attributes ``save()`` would send (peewee's name).
+
+        A loaded instance lists the editable fields whose value differs from
+        what was loaded; a new one, every editable field that is set.
+        """
+        return [info.attr for info, _ in self._differing()]
+
+    def is_dirty(self) -> bool:
+        """Whether any field changed since the instance was loaded or saved (peewee's name).
+
+        A new instance with no field set is not dirty, but ``save()`` still creates it.
+        """
+        return bool(self._differing())
 
     def _pending_references(self) -> dict[str, Model]:
         """Wire name -> unsaved instance, for each reference holding one."""
@@ -301,29 +356,53 @@ class Model:
         See :func:`vtorm.persistence.save` for ``update_fields``,
         ``check_conflict`` and ``client``.
         """
-        from vtorm import persistence
-
         persistence.save(
             self, update_fields=update_fields, check_conflict=check_conflict, client=client
         )
 
     def delete(self, *, client: Client | None = None) -> None:
         """Delete the record on the server; the instance becomes unsaved."""
-        from vtorm import persistence
-
         persistence.delete(self, client=client)
 
     def refresh(self, *, client: Client | None = None) -> None:
         """Load the record again from the server, dropping unsaved changes."""
-        from vtorm import persistence
-
         persistence.refresh(self, client=client)
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def pk(self) -> str | None:
+        """The record id (Django's name for the primary key): the same as ``id``."""
+        return self.id
+
+    def __eq__(self, other: object) -> bool:
+        """The same record: the same module and id. An unsaved instance equals only itself."""
+        if self is other:
+            return True
+        if not isinstance(other, Model):
+            return NotImplemented
+        ident = self.__dict__.get("id")
+        return (
+            ident is not None
+            and ident == other.__dict__.get("id")
+            and type(self)._meta.module == type(other)._meta.module
+        )
+
+    def __hash__(self) -> int:
+        # Like equality: by record, and by identity until the record exists. So
+        # the hash changes when an instance is saved or deleted: an instance
+        # kept in a set or as a dict key across save() is not found there again.
+        ident = self.__dict__.get("id")
+        if ident is None:
+            return object.__hash__(self)
+        return hash((type(self)._meta.module, ident))
 
     # ------------------------------------------------------------------ display
 
     def _model_repr(self) -> str:
         ident = self.__dict__.get("id") or "unsaved"
-        parts = [str(v) for name in self.__label_fields__ if (v := self.__dict__.get(name))]
+        labels = type(self)._meta.label_fields
+        parts = [str(v) for name in labels if (v := self.__dict__.get(name))]
         label = " ".join(parts)
         if len(label) > _REPR_LABEL_MAX:
             label = label[: _REPR_LABEL_MAX - 3] + "..."

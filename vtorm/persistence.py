@@ -1,26 +1,43 @@
-"""Saving instances: create, revise (or update), delete, refresh, and their bulk forms.
+"""Writing records: decide what to send, send it, record the answer.
+
+Every write here takes the same three steps, read top to bottom:
+
+1. **decide** (:func:`plan_save`, :func:`plan_update`): from the instance
+   alone -- its changes against the snapshot it was loaded with, in wire form,
+   mandatory fields checked -- what to send. A mistake raises here, before
+   any request.
+2. **send** (:func:`send`, :func:`revise`): the request, through the client.
+3. **record** (:func:`record`): the server's answer becomes the instance's
+   values and snapshot, and a created record joins the active unit of work.
 
 ``save`` sends nothing when nothing changed, ``revise`` with the id and exactly
-the changed fields (wire form) when the record exists, and ``create`` when it is
-new, after checking the model's mandatory fields. Read-only fields are never
-sent. After a write the instance holds what the server answered and is clean.
+the changed fields when the record exists, and ``create`` when it is new.
+Read-only fields are never sent. After a write the instance holds what the
+server answered and is clean.
 
 A server without ``revise`` answers it with HTTP 500 and an empty body, like
 any operation it does not know. vtorm then asks once more with an element the
 real ``revise`` refuses cleanly; if that answers 500 too, the client is
-remembered as one without ``revise`` and saves go through retrieve, merge and
-``update`` from then on. ``client.supports_revise = False`` says so up front.
+recorded as one without ``revise`` (``client.features.revise = False``) and
+saves go through retrieve, merge and ``update`` from then on. Setting that
+flag before the first save skips finding out.
+
+Many writes (bulk_create, bulk_update, QuerySet.update/delete, a unit of
+work's commit) decide every write first, send ``workers`` at a time, and
+record each answer in the calling thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import attrs
+
+from vtorm.context import active_unit_of_work, client_for
 from vtorm.errors import (
     ConflictError,
     FieldError,
@@ -31,32 +48,38 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.types import to_wire
 
 if TYPE_CHECKING:
     from vtorm.client import Client
-    from vtorm.model import FieldInfo, Model
+    from vtorm.model import FieldInfo, Model, ModelMeta
 
 __all__ = [
     "BulkResult",
+    "Write",
     "bulk_create",
     "bulk_update",
     "create",
     "delete",
+    "delete_each",
+    "plan_create",
+    "plan_save",
+    "plan_update",
+    "record",
     "refresh",
-    "resolve_client",
+    "revise",
+    "revise_each",
     "run_concurrently",
     "save",
+    "send",
     "unknown_outcome",
 ]
 
 log = logging.getLogger("vtorm.persistence")
 
 M = TypeVar("M", bound="Model")
-T = TypeVar("T")
-
-# Clients found to lack revise; weak, so a dropped client is forgotten.
-_NO_REVISE: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
-_NO_REVISE_LOCK = threading.Lock()
+K = TypeVar("K")
+R = TypeVar("R")
 
 
 # --------------------------------------------------------------------------- results
@@ -93,18 +116,24 @@ class BulkResult(list[M], Generic[M]):
         )
 
 
-# --------------------------------------------------------------------------- internals
+# --------------------------------------------------------------------------- 1. decide
 
 
-def resolve_client(obj: Model | None = None, client: Client | None = None) -> Client:
-    """The client to send through: the one given, the instance's own, else the default."""
-    if client is not None:
-        return client
-    if obj is not None and obj._state.client is not None:
-        return obj._state.client
-    from vtorm.connection import get_client
+@attrs.frozen
+class Write:
+    """One write decided for one instance before anything is sent.
 
-    return get_client()
+    ``operation`` is ``"create"`` or ``"revise"``; ``element`` the wire form
+    to send (a revision's holds the id); ``kept`` the attribute values of
+    changes left out by ``update_fields``, put back after the answer;
+    ``modifiedtime`` the loaded one a conflict check expects, else None.
+    """
+
+    meta: ModelMeta
+    operation: str
+    element: dict[str, Any]
+    kept: dict[str, Any] = attrs.field(factory=dict)
+    modifiedtime: str | None = None
 
 
 def _name(obj: Model) -> str:
@@ -121,22 +150,60 @@ def _blank(value: Any) -> bool:
     return False
 
 
-def _check_mandatory(obj: Model) -> None:
+def _mandatory(info: FieldInfo) -> bool:
+    return info.mandatory and info.editable and info.wire != "id"
+
+
+def plan_create(obj: Model) -> Write:
+    """The ``create`` of a new instance: every editable field that is set.
+
+    Raises :class:`~vtorm.errors.ValidationError` naming the mandatory fields
+    without a value, or a value that cannot be sent.
+    """
     meta = type(obj)._meta
-    missing = [
-        info
-        for info in meta.fields.values()
-        if info.mandatory
-        and info.editable
-        and info.wire != "id"
-        and _blank(getattr(obj, info.attr))
-    ]
+    missing = [i for i in meta.fields.values() if _mandatory(i) and _blank(getattr(obj, i.attr))]
     if missing:
         names = ", ".join(f"{i.attr} ({i.label or i.wire})" for i in missing)
         raise ValidationError(
             f"{type(obj).__name__}: mandatory field(s) without a value: {names}; "
             "nothing was sent"
         )
+    return Write(meta, "create", obj._changes())
+
+
+def plan_save(
+    obj: Model, update_fields: Iterable[str] | None = None, check_conflict: bool = False
+) -> Write | None:
+    """What ``save()`` sends for ``obj``: a create, a revision, or None (nothing changed).
+
+    An instance given an id by hand (never loaded) revises that record.
+    """
+    if obj.id is None:
+        if update_fields is not None:
+            raise VtormError(
+                f"{_name(obj)} is not saved yet: update_fields applies to existing records"
+            )
+        return plan_create(obj)
+    changes = obj._changes()
+    send = changes
+    if update_fields is not None:
+        wanted = _resolve_fields(obj, update_fields)
+        send = {w: v for w, v in changes.items() if w in wanted}
+    if not send:
+        return None
+    meta = type(obj)._meta
+    # Changes left out by update_fields stay on the instance, still dirty.
+    kept = {meta.by_wire[w].attr: getattr(obj, meta.by_wire[w].attr) for w in changes
+            if w not in send}  # fmt: skip
+    modifiedtime = None
+    if check_conflict:
+        modifiedtime = obj._state.loaded.get("modifiedtime")
+        if not modifiedtime:
+            raise VtormError(
+                f"{_name(obj)} was loaded without modifiedtime, so a conflict cannot be "
+                "checked; load it with that field or save without check_conflict"
+            )
+    return Write(meta, "revise", {"id": obj.id, **send}, kept, modifiedtime)
 
 
 def _resolve_fields(obj: Model, names: Iterable[str]) -> set[str]:
@@ -158,18 +225,161 @@ def _resolve_fields(obj: Model, names: Iterable[str]) -> set[str]:
     return wires
 
 
-def _keep_unsent(obj: Model, changes: Mapping[str, Any], sent: Iterable[str]) -> dict[str, Any]:
-    """Attribute -> value of the changes not sent, to put back after the server's row."""
-    meta = type(obj)._meta
-    left = set(changes) - set(sent)
-    return {meta.by_wire[w].attr: getattr(obj, meta.by_wire[w].attr) for w in left}
+def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire element (without id) that sets ``fields`` on records of ``model``.
+
+    Names are attribute (or wire) names of editable fields; each value is
+    converted once, and a mandatory field cannot be cleared. Raises
+    :class:`~vtorm.errors.FieldError` / :class:`~vtorm.errors.ValidationError`
+    naming the field and the value.
+    """
+    if not fields:
+        raise TypeError(f"{model.__name__}: update() needs at least one field=value")
+    meta = model._meta
+    element: dict[str, Any] = {}
+    for name, value in fields.items():
+        info = meta.fields.get(name) or meta.by_wire.get(name)
+        if info is None:
+            choices = ", ".join(i.attr for i in meta.editable)
+            raise FieldError(f"{model.__name__} has no field {name!r}; choices are: {choices}")
+        if info.read_only:
+            raise FieldError(f"{model.__name__}.{info.attr} is read-only: it cannot be updated")
+        wire = to_wire(info, value, meta.module)
+        if _mandatory(info) and _blank(wire):
+            raise ValidationError(
+                f"{model.__name__}.{info.attr} is mandatory: it cannot be set to {value!r}"
+            )
+        element[info.wire] = wire
+    return element
 
 
-def _finish(obj: Model, client: Client, row: Mapping[str, Any], kept: Mapping[str, Any]) -> None:
+# --------------------------------------------------------------------------- 2. send
+
+
+def send(client: Client, write: Write) -> dict[str, Any]:
+    """Send ``write`` through ``client``; the server's answer (the stored record)."""
+    if write.operation == "create":
+        return client.create(write.meta.module, write.element)
+    current = _unchanged_since(client, write) if write.modifiedtime is not None else None
+    return revise(client, write.element, write.meta, current)
+
+
+def _unchanged_since(client: Client, write: Write) -> dict[str, Any]:
+    """The record as stored, after checking that its modifiedtime is the loaded one."""
+    ident = write.element["id"]
+    current = client.retrieve(ident)
+    now = current.get("modifiedtime")
+    if now != write.modifiedtime:
+        raise ConflictError(
+            f"{write.meta.model.__name__} {ident} was changed on the server since it was "
+            f"loaded (modifiedtime {write.modifiedtime} then, {now} now); nothing was "
+            "sent. refresh() it and apply the changes again"
+        )
+    return current
+
+
+def revise(
+    client: Client,
+    element: Mapping[str, Any],
+    meta: ModelMeta,
+    current: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Change the fields of ``element`` on record ``element["id"]``; the stored record.
+
+    ``revise`` where the server has it, else retrieve (or ``current``), merge
+    and ``update`` (see the module's docstring).
+    """
+    features = client.features
+    if features.revise is not False:
+        try:
+            row = client.revise(element)
+        except ProtocolError as exc:
+            if not _blank_500(exc):
+                raise
+            features.revise = _revise_exists(client)
+            if features.revise:
+                raise
+            log.info("%s: the server has no revise; using retrieve + update", client.url)
+        else:
+            features.revise = True
+            return row
+    return _update(client, element, meta, current)
+
+
+def _update(
+    client: Client,
+    changes: Mapping[str, Any],
+    meta: ModelMeta,
+    current: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Retrieve, merge the changes in, and send a full ``update``."""
+    ident = changes["id"]
+    cleared = [w for w, v in changes.items()
+               if v == "" and w in meta.by_wire and meta.by_wire[w].type == "reference"]
+    if cleared:
+        raise VtormError(
+            f"{meta.model.__name__} {ident}: this server has no revise, and update cannot "
+            f"clear a reference ({', '.join(cleared)}); nothing was sent"
+        )  # fmt: skip
+    if current is None:
+        current = client.retrieve(ident)
+    element: dict[str, Any] = {}
+    for wire, value in current.items():
+        info = meta.by_wire.get(wire)
+        if info is not None and info.editable:
+            element[wire] = value
+    element.update(changes)
+    return client.update(element)
+
+
+def _blank_500(exc: ProtocolError) -> bool:
+    return exc.status == 500 and not exc.excerpt.strip()
+
+
+def _revise_exists(client: Client) -> bool:
+    """Whether the server knows ``revise`` (after it answered an empty HTTP 500).
+
+    A real ``revise`` refuses an element without an id in its envelope
+    (``INVALID_ID_ATTRIBUTE``) and changes nothing; a server without the
+    operation answers HTTP 500 with an empty body again.
+    """
+    try:
+        client.call("revise", method="POST", element={})
+    except VtigerError:
+        return True
+    except ProtocolError as exc:
+        return not _blank_500(exc)
+    return True
+
+
+# --------------------------------------------------------------------------- 3. record
+
+
+def record(
+    obj: Model, client: Client, row: Mapping[str, Any], write: Write | None = None
+) -> None:
+    """Make the server's ``row`` the values and snapshot of ``obj``, now of ``client``.
+
+    Changes ``write`` left out stay pending; a created record joins the active
+    unit of work's identity map.
+    """
     obj._mark_clean(row)
     obj._state.client = client
-    # Changes left out by update_fields stay on the instance, still dirty.
-    obj.__dict__.update(kept)
+    if write is None:
+        return
+    obj.__dict__.update(write.kept)
+    if write.operation == "create":
+        uow = active_unit_of_work()
+        if uow is not None:
+            uow._merge(obj)
+
+
+def _record_deleted(obj: Model) -> None:
+    """The record is gone: ``obj`` becomes unsaved (a later save creates a copy)."""
+    state = obj._state
+    obj.__dict__["id"] = None
+    state.adding = True
+    state.loaded = {}
 
 
 def unknown_outcome(obj: Model, exc: TransportError) -> TransportError:
@@ -203,197 +413,71 @@ def save(
     loaded. ``client`` defaults to the client the instance came from, else the
     default client.
     """
-    sender = resolve_client(obj, client)
-    # An instance given an id by hand (never loaded) revises that record.
-    if obj.id is None:
-        if update_fields is not None:
-            raise VtormError(
-                f"{_name(obj)} is not saved yet: update_fields applies to existing records"
-            )
-        _create(obj, sender)
-        _join_active(obj)
-    else:
-        _revise(obj, sender, update_fields, check_conflict)
-
-
-def _join_active(obj: Model) -> None:
-    """Put a just-created object into the active unit of work's identity map."""
-    from vtorm.unit_of_work import active
-
-    uow = active()
-    if uow is not None:
-        uow._merge(obj)
-
-
-def _create(obj: Model, client: Client) -> None:
-    _check_mandatory(obj)
-    element = obj._changes()  # every editable field that is set, read-only ones left out
-    row = client.create(type(obj)._meta.module, element)
-    _finish(obj, client, row, {})
-
-
-def _revise(
-    obj: Model, client: Client, update_fields: Iterable[str] | None, check_conflict: bool
-) -> None:
-    changes = obj._changes()
-    send = changes
-    if update_fields is not None:
-        wanted = _resolve_fields(obj, update_fields)
-        send = {w: v for w, v in changes.items() if w in wanted}
-    if not send:
+    write = plan_save(obj, update_fields, check_conflict)
+    if write is None:
         return
-    kept = _keep_unsent(obj, changes, send)
-    assert obj.id is not None
-    current = _check_conflict(obj, client) if check_conflict else None
-    if _has_revise(client):
-        try:
-            row = client.revise({"id": obj.id, **send})
-        except ProtocolError as exc:
-            if not _blank_500(exc) or _revise_exists(client):
-                raise
-            _remember_no_revise(client)
-            log.info("%s: the server has no revise; using retrieve + update", client.url)
-        else:
-            _finish(obj, client, row, kept)
-            return
-    row = _update(obj, client, send, current)
-    _finish(obj, client, row, kept)
+    sender = client_for(client, obj)
+    record(obj, sender, send(sender, write), write)
 
 
-def _check_conflict(obj: Model, client: Client) -> dict[str, Any]:
-    loaded = obj._state.loaded.get("modifiedtime")
-    if not loaded:
-        raise VtormError(
-            f"{_name(obj)} was loaded without modifiedtime, so a conflict cannot be "
-            "checked; load it with that field or save without check_conflict"
-        )
-    assert obj.id is not None
-    current = client.retrieve(obj.id)
-    now = current.get("modifiedtime")
-    if now != loaded:
-        raise ConflictError(
-            f"{_name(obj)} was changed on the server since it was loaded "
-            f"(modifiedtime {loaded} then, {now} now); nothing was sent. "
-            "refresh() it and apply the changes again"
-        )
-    return current
-
-
-def _update(
-    obj: Model, client: Client, changes: Mapping[str, Any], current: dict[str, Any] | None
-) -> dict[str, Any]:
-    """Retrieve, merge the changes in, and send a full ``update``."""
-    meta = type(obj)._meta
-    cleared = [w for w, v in changes.items() if v == "" and _is_reference(meta.by_wire[w])]
-    if cleared:
-        raise VtormError(
-            f"{_name(obj)}: this server has no revise, and update cannot clear a reference "
-            f"({', '.join(cleared)}); nothing was sent"
-        )
-    assert obj.id is not None
-    if current is None:
-        current = client.retrieve(obj.id)
-    element: dict[str, Any] = {}
-    for wire, value in current.items():
-        info = meta.by_wire.get(wire)
-        if info is not None and info.editable:
-            element[wire] = value
-    element.update(changes)
-    element["id"] = obj.id
-    return client.update(element)
-
-
-def _is_reference(info: FieldInfo) -> bool:
-    return info.type == "reference"
-
-
-def _blank_500(exc: ProtocolError) -> bool:
-    return exc.status == 500 and not exc.excerpt.strip()
-
-
-def _has_revise(client: Client) -> bool:
-    option = getattr(client, "supports_revise", None)
-    if isinstance(option, bool):
-        return option
-    return client not in _NO_REVISE
-
-
-def _remember_no_revise(client: Client) -> None:
-    with _NO_REVISE_LOCK:
-        _NO_REVISE[client] = True
-
-
-def _revise_exists(client: Client) -> bool:
-    """Whether the server knows ``revise`` (after it answered an empty HTTP 500).
-
-    A real ``revise`` refuses an element without an id in its envelope
-    (``INVALID_ID_ATTRIBUTE``) and changes nothing; a server without the
-    operation answers HTTP 500 with an empty body again.
-    """
-    try:
-        client.call("revise", method="POST", element={})
-    except VtigerError:
-        return True
-    except ProtocolError as exc:
-        return not _blank_500(exc)
-    return True
+def create(model: type[M], client: Client | None, fields: Mapping[str, Any]) -> M:
+    """Build a ``model`` instance from ``fields``, create it, and return it as stored."""
+    obj = model(**fields)
+    write = plan_create(obj)
+    sender = client_for(client)
+    record(obj, sender, send(sender, write), write)
+    return obj
 
 
 def delete(obj: Model, *, client: Client | None = None) -> None:
     """Delete ``obj``'s record; the instance becomes unsaved (a later save creates a copy)."""
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be deleted: it was never saved")
-    sender = resolve_client(obj, client)
-    sender.delete(obj.id)
-    state = obj._state
-    obj.__dict__["id"] = None
-    state.adding = True
-    state.loaded = {}
+    client_for(client, obj).delete(obj.id)
+    _record_deleted(obj)
 
 
 def refresh(obj: Model, *, client: Client | None = None) -> None:
     """Load ``obj`` again from the server, dropping its unsaved changes."""
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be refreshed: it was never saved")
-    sender = resolve_client(obj, client)
+    sender = client_for(client, obj)
     row = sender.retrieve(obj.id)
     obj._state.loaded = {}
-    _finish(obj, sender, row, {})
+    record(obj, sender, row)
 
 
-def create(model: type[M], client: Client, fields: Mapping[str, Any]) -> M:
-    """Build a ``model`` instance from ``fields``, create it, and return it as stored."""
-    obj = model(**fields)
-    _create(obj, client)
-    _join_active(obj)
-    return obj
-
-
-# --------------------------------------------------------------------------- bulk
+# --------------------------------------------------------------------------- many
 
 
 def run_concurrently(
-    tasks: Sequence[tuple[T, Callable[[], Any]]], workers: int
-) -> list[tuple[T, BaseException | None]]:
-    """Run each task's callable, ``workers`` at a time; ``(key, error or None)`` in order."""
+    tasks: Sequence[tuple[K, Callable[[], R]]], workers: int
+) -> list[tuple[K, R | None, BaseException | None]]:
+    """Run each task's callable, ``workers`` at a time.
+
+    One ``(key, result, None)`` or ``(key, None, exception)`` per task, in
+    order: an exception of one task is its outcome; the others still run.
+    """
     if workers < 1:
         raise ValueError("workers must be at least 1")
 
-    def one(call: Callable[[], Any]) -> BaseException | None:
+    def one(call: Callable[[], R]) -> tuple[R | None, BaseException | None]:
         try:
-            call()
+            return call(), None
         except Exception as exc:
-            return exc
-        return None
+            return None, exc
 
+    calls = [call for _, call in tasks]
     if workers == 1 or len(tasks) <= 1:
-        return [(key, one(call)) for key, call in tasks]
-    with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        errors = list(pool.map(one, [call for _, call in tasks]))
-    return [(key, error) for (key, _), error in zip(tasks, errors, strict=True)]
+        answers = [one(call) for call in calls]
+    else:
+        with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+            answers = list(pool.map(one, calls))
+    return [(key, *answer) for (key, _), answer in zip(tasks, answers, strict=True)]
 
 
 def _unique(objs: Iterable[M]) -> list[M]:
+    # By identity: two unsaved instances are different objects to create.
     seen: set[int] = set()
     out: list[M] = []
     for obj in objs:
@@ -403,18 +487,46 @@ def _unique(objs: Iterable[M]) -> list[M]:
     return out
 
 
-def _collect(
-    objs: Sequence[M], outcomes: Iterable[tuple[M, BaseException | None]], what: str
+def _write_all(
+    items: list[M], planned: list[tuple[M, Client, Write | None]], workers: int, what: str
 ) -> BulkResult[M]:
-    result = BulkResult(objs)
-    for obj, error in outcomes:
+    """Send the planned writes, record each answer; the outcome of every object."""
+    result = BulkResult(items)
+    tasks = [((obj, client, write), partial(send, client, write))
+             for obj, client, write in planned if write is not None]  # fmt: skip
+    for (obj, client, write), row, error in run_concurrently(tasks, workers):
         if error is None:
-            result.succeeded.append(obj)
+            assert row is not None
+            record(obj, client, row, write)  # here, not in the workers: they see no context
             continue
-        if what == "create" and isinstance(error, TransportError) and error.sent:
+        if write.operation == "create" and isinstance(error, TransportError) and error.sent:
             error = unknown_outcome(obj, error)
         result.failed.append((obj, error))
         log.warning("%s of %s failed: %s", what, _name(obj), error)
+    failed = {id(obj) for obj, _ in result.failed}
+    result.succeeded = [obj for obj, _, _ in planned if id(obj) not in failed]
+    return result
+
+
+def _plan_each(
+    objs: list[M], plan: Callable[[M], Write | None], failed: list[tuple[M, BaseException]]
+) -> list[tuple[M, Write | None]]:
+    """Each object's write; an object whose write cannot be decided fails alone."""
+    planned: list[tuple[M, Write | None]] = []
+    for obj in objs:
+        try:
+            planned.append((obj, plan(obj)))
+        except Exception as exc:
+            failed.append((obj, exc))
+            log.warning("%s was not sent: %s", _name(obj), exc)
+    return planned
+
+
+def _finish_bulk(result: BulkResult[M], refused: list[tuple[M, BaseException]]) -> BulkResult[M]:
+    if refused:
+        result.failed = [*refused, *result.failed]
+        order = {id(obj): n for n, obj in enumerate(result)}
+        result.failed.sort(key=lambda pair: order[id(pair[0])])
     return result
 
 
@@ -433,12 +545,10 @@ def bulk_create(
     for obj in todo:
         if obj.id is not None:
             raise VtormError(f"bulk_create: {_name(obj)} is already saved; use bulk_update")
-    sender = resolve_client(todo[0] if todo else None, client)
-    tasks = [(obj, _bound(_create, obj, sender)) for obj in todo]
-    result = _collect(items, run_concurrently(tasks, workers), "create")
-    for obj in result.succeeded:  # here, not in the workers: they do not see the context
-        _join_active(obj)
-    return result
+    sender = client_for(client, todo[0] if todo else None)
+    refused: list[tuple[M, BaseException]] = []
+    planned = [(obj, sender, write) for obj, write in _plan_each(todo, plan_create, refused)]
+    return _finish_bulk(_write_all(items, planned, workers, "create"), refused)
 
 
 def bulk_update(
@@ -461,15 +571,66 @@ def bulk_update(
     if names is not None:
         for obj in todo:  # a wrong name is one mistake, raised once and before sending
             _resolve_fields(obj, names)
-    tasks = []
-    for obj in todo:
-        sender = resolve_client(obj, client)
-        tasks.append((obj, _bound(_revise, obj, sender, names, False)))
-    return _collect(items, run_concurrently(tasks, workers), "update")
+    refused: list[tuple[M, BaseException]] = []
+    planned = [
+        (obj, client_for(client, obj), write)
+        for obj, write in _plan_each(todo, partial(_plan_fields, names), refused)
+    ]
+    return _finish_bulk(_write_all(items, planned, workers, "update"), refused)
 
 
-def _bound(function: Callable[..., None], *args: Any) -> Callable[[], None]:
-    def call() -> None:
-        function(*args)
+def _plan_fields(names: list[str] | None, obj: Model) -> Write | None:
+    return plan_save(obj, names)
 
-    return call
+
+def revise_each(
+    model: type[Model], client: Client, ids: Sequence[str], element: Mapping[str, Any],
+    workers: int,
+) -> int:
+    """Set ``element``'s fields on every record of ``ids``, ``workers`` at a time.
+
+    Returns how many were changed. An object of the active unit of work for
+    one of them takes the answer (its own pending changes stay pending).
+    Raises :class:`~vtorm.errors.FlushError` naming each record that failed,
+    after the others were done.
+    """
+    meta = model._meta
+    tasks = [(ident, partial(revise, client, {"id": ident, **element}, meta)) for ident in ids]
+    failures: list[tuple[Model, BaseException]] = []
+    uow = active_unit_of_work()
+    for ident, row, error in run_concurrently(tasks, workers):
+        if error is not None:
+            failures.append((model._from_row({"id": ident}, client), error))
+            continue
+        known = uow._find(meta.module, ident) if uow is not None else None
+        if known is not None and row is not None:
+            pending = {attr: getattr(known, attr) for attr in known.dirty_fields}
+            record(known, client, row)
+            known.__dict__.update(pending)
+    if failures:
+        raise FlushError(failures)
+    return len(ids)
+
+
+def delete_each(model: type[Model], client: Client, ids: Sequence[str], workers: int) -> int:
+    """Delete every record of ``ids``, ``workers`` at a time; how many were deleted.
+
+    An object of the active unit of work for one of them leaves its identity
+    map and becomes unsaved. Raises :class:`~vtorm.errors.FlushError` naming
+    each record that failed, after the others were done.
+    """
+    module = model._meta.module
+    tasks = [(ident, partial(client.delete, ident)) for ident in ids]
+    failures: list[tuple[Model, BaseException]] = []
+    uow = active_unit_of_work()
+    for ident, _, error in run_concurrently(tasks, workers):
+        if error is not None:
+            failures.append((model._from_row({"id": ident}, client), error))
+            continue
+        known = uow._find(module, ident) if uow is not None else None
+        if uow is not None and known is not None:
+            uow._forget(known)
+            _record_deleted(known)
+    if failures:
+        raise FlushError(failures)
+    return len(ids)

@@ -1,290 +1,193 @@
-"""What lies under :class:`vtorm.Client`: the wire rules of ``webservice.php``.
+"""The seam under :class:`vtorm.Client`: a request goes in, a response comes out.
 
-The operation table (where the server reads each operation's parameters and
-whether sending it twice is harmless), parameter encoding, reading the
-``{"success": ...}`` envelope out of whatever the server printed, the retry
-back-off, and keeping secrets out of text that people read.
+A :class:`Request` is the exact wire form of one call — method, URL with its
+query string, body bytes — built once by :func:`build_request`, so every
+transport sends the same bytes. A transport (:class:`BaseTransport`) carries
+it and returns the :class:`Response`, or raises a
+:class:`~vtorm.errors.TransportError` subclass saying why no answer came.
+What the answer means is not its business. :class:`~vtorm.http_transport.HTTPTransport`
+speaks HTTP; :class:`vtorm.testing.InProcessTransport` hands the same bytes
+to the embedded CRM without a socket.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import random
-import re
-from collections.abc import Callable, Mapping
-from typing import Any, Literal
+import abc
+import urllib.parse
+from collections.abc import Mapping
+from types import TracebackType
 
 import attrs
+from urllib3.fields import RequestField
+from urllib3.filepost import encode_multipart_formdata
 
-from vtorm.errors import ProtocolError, ValidationError, VtigerError
+from vtorm.errors import (
+    ConnectError,
+    ConnectionLost,
+    ConnectTimeout,
+    ReadTimeout,
+    TLSError,
+    TransportError,
+)
+from vtorm.operations import Method
+from vtorm.redaction import redact
 
 __all__ = [
-    "OPERATIONS",
-    "Backoff",
-    "Method",
-    "OperationSpec",
-    "Secret",
-    "encode_params",
-    "install_log_redaction",
-    "read_envelope",
-    "redact",
-    "shorten",
-    "spec_for",
-    "unwrap",
+    "BaseTransport",
+    "Files",
+    "Request",
+    "Response",
+    "build_request",
+    "endpoint_url",
+    "transport_error",
 ]
 
-Method = Literal["GET", "POST"]
+#: Form field -> (file name, content[, content type]), sent as multipart/form-data.
+Files = Mapping[str, tuple[str, bytes] | tuple[str, bytes, str]]
 
-# How much of a body that is not the envelope an error message quotes.
-EXCERPT_CHARS = 200
-# PHP notices may hold braces of their own; give up after this many candidates.
-_MAX_JSON_STARTS = 32
+_ENDPOINT = "webservice.php"
+_FORM = "application/x-www-form-urlencoded"
+# How much of a lower layer's explanation a transport error quotes.
+_MAX_REASON = 300
 
 
 @attrs.frozen
-class OperationSpec:
-    """How one web-service operation travels.
+class Request:
+    """One request as it goes on the wire.
 
-    ``method`` is where the server reads the parameters (query string for GET,
-    form body for POST). ``repeatable`` says whether sending the request twice
-    is harmless, which decides if a request whose outcome is unknown may be
-    retried. ``session`` says whether the operation needs a ``sessionName``.
+    ``url`` holds the query string, ``content`` the body (empty for GET) and
+    ``headers`` its ``Content-Type``. ``timeout`` is in seconds, for the
+    connection and for the answer; ``operation`` names the call in messages.
     """
 
-    name: str
     method: Method
-    repeatable: bool = True
-    session: bool = True
-
-
-def _table(*specs: OperationSpec) -> dict[str, OperationSpec]:
-    return {spec.name.lower(): spec for spec in specs}
-
-
-OPERATIONS: dict[str, OperationSpec] = _table(
-    OperationSpec("getchallenge", "GET", session=False),
-    OperationSpec("login", "POST", session=False),
-    OperationSpec("logout", "POST"),
-    OperationSpec("extendsession", "POST"),
-    OperationSpec("listtypes", "GET"),
-    OperationSpec("describe", "GET"),
-    OperationSpec("create", "POST", repeatable=False),
-    OperationSpec("retrieve", "GET"),
-    OperationSpec("update", "POST"),
-    OperationSpec("revise", "POST"),
-    OperationSpec("delete", "POST"),
-    OperationSpec("query", "GET"),
-    OperationSpec("sync", "GET"),
-    OperationSpec("retrieve_inventory", "GET"),
-    OperationSpec("relatedtypes", "GET"),
-    OperationSpec("retrieve_related", "GET"),
-    OperationSpec("query_related", "GET"),
-    OperationSpec("add_related", "POST", repeatable=False),
-    OperationSpec("convertlead", "POST", repeatable=False),
-    OperationSpec("files_retrieve", "GET"),
-)
-
-
-def spec_for(operation: str, method: str | None = None) -> OperationSpec:
-    """The spec of ``operation``; ``method`` overrides the registered method.
-
-    An operation vtorm does not know is sent as GET unless told otherwise, and
-    is treated as unsafe to repeat when sent as POST: a POST may write.
-    """
-    chosen: Method | None = None
-    if method is not None:
-        upper = method.upper()
-        if upper == "GET":
-            chosen = "GET"
-        elif upper == "POST":
-            chosen = "POST"
-        else:
-            raise ValueError(f"method must be 'GET' or 'POST', not {method!r}")
-    known = OPERATIONS.get(operation.lower())
-    if known is not None:
-        if chosen is None or chosen == known.method:
-            return known
-        return attrs.evolve(known, method=chosen)
-    chosen = chosen or "GET"
-    return OperationSpec(operation, chosen, repeatable=chosen == "GET")
-
-
-def encode_params(operation: str, params: Mapping[str, Any]) -> dict[str, str]:
-    """Form/query-string values for ``params``.
-
-    Mappings and lists become JSON text (the server's *encoded* parameters such
-    as ``element`` and ``fieldTypeList``); values inside them are sent as they
-    are — converting field values is the model layer's job. ``None`` is left
-    out, booleans become ``"1"``/``"0"``.
-    """
-    encoded: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            encoded[key] = "1" if value else "0"
-        elif isinstance(value, str):
-            encoded[key] = value
-        elif isinstance(value, (int, float)):
-            encoded[key] = str(value)
-        elif isinstance(value, (Mapping, list, tuple)):
-            encoded[key] = _to_json(operation, key, value)
-        else:
-            raise ValidationError(
-                f"{operation}: parameter {key!r} has a value of type "
-                f"{type(value).__name__}; send str, int, float, dict or list"
-            )
-    return encoded
-
-
-def _to_json(operation: str, key: str, value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        # The message names the offending type, never the value (it may be personal data).
-        raise ValidationError(
-            f"{operation}: parameter {key!r} cannot be sent as JSON ({exc}); "
-            "convert field values to their wire form first"
-        ) from None
-
-
-def read_envelope(
-    status: int,
-    content: bytes,
-    operation: str,
-    scrub: Callable[[str], str] = lambda text: text,
-) -> dict[str, Any]:
-    """The envelope in a response body, or :class:`ProtocolError`.
-
-    Vtiger servers with ``display_errors`` on print PHP notices before the
-    JSON, so the envelope is read from the first ``{`` that starts one.
-    ``scrub`` cleans the body before an excerpt of it goes into the error.
-    """
-    text = content.decode("utf-8", errors="replace")
-    decoder = json.JSONDecoder()
-    start = text.find("{")
-    tries = 0
-    while start != -1 and tries < _MAX_JSON_STARTS:
-        tries += 1
-        try:
-            value, _ = decoder.raw_decode(text, start)
-        except ValueError:
-            value = None
-        if isinstance(value, dict) and isinstance(value.get("success"), bool):
-            return value
-        start = text.find("{", start + 1)
-    raise ProtocolError(
-        _describe_non_envelope(status, text, operation),
-        status=status,
-        excerpt=excerpt(scrub(text)),
-        operation=operation,
-    )
-
-
-def excerpt(text: str) -> str:
-    """The first characters of a body, whitespace collapsed, for an error message."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= EXCERPT_CHARS else flat[:EXCERPT_CHARS] + "..."
-
-
-def _describe_non_envelope(status: int, text: str, operation: str) -> str:
-    stripped = text.strip()
-    if not stripped and status >= 500:
-        return (
-            f"{operation}: the server answered HTTP {status} with an empty body "
-            "(a PHP fatal error: unknown operation, missing parameter, or an "
-            "operation this server version cannot run)"
-        )
-    if not stripped:
-        return (
-            f"{operation}: the server answered an empty body instead of JSON "
-            "(Vtiger does so when a value holds invalid UTF-8)"
-        )
-    if stripped.startswith("<") or "<html" in stripped[:500].lower():
-        return f"{operation}: the server answered an HTML page instead of the JSON envelope"
-    return f"{operation}: the server answered text that is not the JSON envelope"
-
-
-def unwrap(envelope: Mapping[str, Any], operation: str) -> Any:
-    """The ``result`` of a successful envelope; a :class:`VtigerError` otherwise."""
-    if envelope.get("success") is True:
-        return envelope.get("result")
-    raise VtigerError.from_envelope(envelope.get("error"), operation)
+    url: str
+    headers: Mapping[str, str]
+    content: bytes
+    timeout: float
+    operation: str
 
 
 @attrs.frozen
-class Backoff:
-    """Jittered exponential back-off: short, bounded.
+class Response:
+    """The answer to a :class:`Request`: status, headers (names in lower case), body."""
 
-    Attempt ``n`` (0 for the first retry) waits between half and all of
-    ``min(cap, base * 2**n)`` seconds; the jitter keeps threads that failed
-    together from retrying together.
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    request: Request
+
+
+class BaseTransport(abc.ABC):
+    """Carries a :class:`Request` to the server and brings back its :class:`Response`.
+
+    :meth:`handle_request` raises a :class:`~vtorm.errors.TransportError`
+    subclass when no answer came (:class:`~vtorm.errors.ConnectError`,
+    :class:`~vtorm.errors.ConnectTimeout`, :class:`~vtorm.errors.ReadTimeout`,
+    :class:`~vtorm.errors.ConnectionLost`, :class:`~vtorm.errors.TLSError`);
+    any status, 4xx and 5xx included, is a response. One transport may serve
+    many threads at once, and stays usable after :meth:`close`.
     """
 
-    base: float = 0.2
-    cap: float = 2.0
+    @abc.abstractmethod
+    def handle_request(self, request: Request) -> Response:
+        """Send ``request`` and return the server's answer."""
 
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait before retry number ``attempt`` (0-based)."""
-        ceiling = min(self.cap, self.base * 2.0**attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+    def close(self) -> None:  # noqa: B027 - a transport holding nothing has nothing to close
+        """Release what the transport holds open (connections, threads)."""
 
+    def __enter__(self) -> BaseTransport:
+        return self
 
-def shorten(secret: str | None) -> str:
-    """A secret as people may see it: its first characters only."""
-    if not secret:
-        return "<none>"
-    return secret[:4] + "..."
-
-
-@attrs.frozen(repr=False)
-class Secret:
-    """A string that does not show itself in a repr, a str or a traceback's locals."""
-
-    _value: str
-
-    def reveal(self) -> str:
-        """The secret itself, for the one place that must send it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-_SESSION_IN_URL = re.compile(r"(sessionName=)([^&\s\"']+)")
+def endpoint_url(url: str) -> str:
+    """The ``.../webservice.php`` URL of a CRM, given its base URL or that URL itself.
 
-
-def redact(text: str, *secrets: str | None) -> str:
-    """``text`` with each of ``secrets`` and any ``sessionName=`` value shortened."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, shorten(secret))
-    return _SESSION_IN_URL.sub(lambda m: m.group(1) + shorten(m.group(2)), text)
-
-
-class _SessionIdFilter(logging.Filter):
-    """Shortens ``sessionName`` values in urllib3's request log lines.
-
-    GET-type operations carry the session id in the query string, and urllib3
-    logs every URL at DEBUG.
+    A URL without ``http://`` or ``https://`` is refused at once (``ValueError``):
+    requests would fail on it at every attempt in a way that reads like a
+    network fault.
     """
+    base = url.strip()
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"Client: url {url!r} does not start with http:// or https://; "
+            f"write e.g. 'https://{base.split('://')[-1]}' (or 'http://' for a CRM without TLS)"
+        )
+    base = base.rstrip("/")
+    if base.endswith(_ENDPOINT):
+        return base
+    return base + "/" + _ENDPOINT
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "sessionName=" in message:
-            record.msg = redact(message)
-            record.args = ()
-        return True
+
+def build_request(
+    method: Method,
+    url: str,
+    fields: Mapping[str, str],
+    *,
+    files: Files | None = None,
+    timeout: float,
+    operation: str,
+) -> Request:
+    """The wire form of a call: ``fields`` in the query string (GET) or the body (POST).
+
+    A POST body is form-encoded, or multipart/form-data when ``files`` are
+    given (how a Documents record gets its file). The encoding is the one
+    requests applies to ``params=``/``data=``/``files=``.
+    """
+    if method == "GET":
+        if files:
+            raise ValueError(f"{operation}: files travel in a POST body, not with GET")
+        query = urllib.parse.urlencode(fields)
+        separator = "&" if urllib.parse.urlsplit(url).query else "?"
+        target = url + separator + query if query else url
+        return Request(method, target, {}, b"", timeout, operation)
+    if files:
+        content, content_type = _multipart(fields, files)
+    else:
+        content, content_type = urllib.parse.urlencode(fields).encode("ascii"), _FORM
+    return Request(method, url, {"Content-Type": content_type}, content, timeout, operation)
 
 
-_filter = _SessionIdFilter()
+def _multipart(fields: Mapping[str, str], files: Files) -> tuple[bytes, str]:
+    parts: list[RequestField] = [
+        RequestField.from_tuples(name, value.encode("utf-8")) for name, value in fields.items()
+    ]
+    for name, spec in files.items():
+        part = RequestField(name=name, data=spec[1], filename=spec[0])
+        part.make_multipart(content_type=spec[2] if len(spec) == 3 else None)
+        parts.append(part)
+    return encode_multipart_formdata(parts)
 
 
-def install_log_redaction() -> None:
-    """Attach the session-id filter to urllib3's connection-pool logger (once)."""
-    pool_logger = logging.getLogger("urllib3.connectionpool")
-    if _filter not in pool_logger.filters:
-        pool_logger.addFilter(_filter)
+def transport_error(
+    kind: type[TransportError], request: Request, reason: str, *, sent: bool | None = None
+) -> TransportError:
+    """An error of ``kind`` for ``request``, worded the same by every transport.
+
+    ``reason`` is the lower layer's explanation; session ids in it are shortened.
+    """
+    if kind is ReadTimeout:
+        what = f"no answer within {request.timeout:g} s"
+    else:
+        what = _WHAT.get(kind, "request failed")
+    text = redact(reason)
+    if len(text) > _MAX_REASON:
+        text = text[:_MAX_REASON] + "..."
+    return kind(f"{request.operation}: {what} ({text})", operation=request.operation, sent=sent)
+
+
+_WHAT: dict[type[TransportError], str] = {
+    ConnectError: "connection failed",
+    ConnectTimeout: "connection timed out",
+    TLSError: "TLS handshake failed",
+    ConnectionLost: "connection lost",
+}

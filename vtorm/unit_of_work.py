@@ -17,19 +17,21 @@ later commits leave it alone until it is given to :meth:`UnitOfWork.add` again.
 from __future__ import annotations
 
 import contextvars
+import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
+from graphlib import CycleError, TopologicalSorter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from vtorm import persistence
+from vtorm import context, persistence
 from vtorm.errors import (
     AccessDeniedError,
     FlushError,
     RecordNotFoundError,
     TransportError,
-    ValidationError,
     VtormError,
 )
 
@@ -37,20 +39,10 @@ if TYPE_CHECKING:
     from vtorm.client import Client
     from vtorm.model import Model
 
-__all__ = ["UnitOfWork", "active"]
+__all__ = ["UnitOfWork"]
 
 M = TypeVar("M", bound="Model")
 _Key = tuple[str, str]
-
-_ACTIVE: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
-    "vtorm_unit_of_work", default=None
-)
-
-
-def active() -> UnitOfWork | None:
-    """The unit of work active in this thread / context, else ``None``."""
-    return _ACTIVE.get()
-
 
 def _key(obj: Model) -> _Key:
     assert obj.id is not None
@@ -100,7 +92,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._token is not None:
             raise VtormError("this UnitOfWork is already active")
-        self._token = _ACTIVE.set(self)
+        self._token = context.activate(self)
         return self
 
     def __exit__(
@@ -115,15 +107,13 @@ class UnitOfWork:
                 self.commit()
         finally:
             if token is not None:
-                _ACTIVE.reset(token)
+                context.deactivate(token)
 
     @property
     def client(self) -> Client:
         """The client this unit of work sends through."""
         if self._client is None:
-            from vtorm.connection import get_client
-
-            self._client = get_client()
+            self._client = context.get_client()
         return self._client
 
     # ------------------------------------------------------------------ state
@@ -146,7 +136,7 @@ class UnitOfWork:
     @property
     def dirty(self) -> list[Model]:
         """Loaded objects with changes not yet sent."""
-        return [obj for obj in self._identity.values() if _is_dirty(obj)]
+        return [obj for obj in self._identity.values() if obj.is_dirty()]
 
     def __contains__(self, obj: object) -> bool:
         return any(obj is o for o in (*self._identity.values(), *self._new, *self._deleted))
@@ -224,6 +214,18 @@ class UnitOfWork:
                 if not any(o is obj for o in self._deleted):
                     self._deleted.append(obj)
 
+    def _find(self, module: str, id: str) -> Model | None:
+        """The identity map's object of record ``id`` of ``module``, if it holds one."""
+        with self._lock:
+            return self._identity.get((module, id))
+
+    def _forget(self, obj: Model) -> None:
+        """Drop ``obj`` (whose record was deleted by other means) from every list."""
+        with self._lock:
+            if obj.id is not None and self._identity.get(_key(obj)) is obj:
+                del self._identity[_key(obj)]
+            self._deleted = [o for o in self._deleted if o is not obj]
+
     # ------------------------------------------------------------------ commit
 
     def commit(self) -> None:
@@ -237,9 +239,8 @@ class UnitOfWork:
             client = self.client
             failures: list[tuple[Model, BaseException]] = []
             new = self._gather_new()
-            deps = _dependencies(new)
-            _check_acyclic(new, deps)
-            self._create_all(client, new, deps, failures)
+            graph = _create_graph(new)
+            self._create_all(client, new, graph, failures)
             self._revise_all(client, failures)
             self._delete_all(client, failures)
         if failures:
@@ -276,53 +277,67 @@ class UnitOfWork:
         self,
         client: Client,
         new: list[Model],
-        deps: dict[int, list[Model]],
+        graph: dict[int, list[int]],
         failures: list[tuple[Model, BaseException]],
     ) -> None:
-        by_id = {id(o): o for o in new}
-        waiting = {id(o): len(deps[id(o)]) for o in new}
-        dependents: dict[int, list[Model]] = {id(o): [] for o in new}
-        for obj in new:
-            for target in deps[id(obj)]:
-                dependents[id(target)].append(obj)
-        blocked: set[int] = set()
+        """Create ``new`` in the order of ``graph``, each as soon as what it refers to exists.
+
+        An object whose create fails is never marked done, so the objects
+        referring to it are never sent; they are reported at the end.
+        """
+        if not new:
+            return
+        order = TopologicalSorter(graph)
+        order.prepare()
+        by_key = {id(o): o for o in new}
         doubtful = {id(o) for o in self._in_doubt}
+        reported: set[int] = set()
 
-        def block(obj: Model, reason: BaseException) -> None:
-            if id(obj) in blocked:
-                return
-            blocked.add(id(obj))
-            failures.append((obj, reason))
-            for later in dependents[id(obj)]:
-                block(later, _not_sent(later, obj))
-
-        # Objects referring to one whose create is in doubt cannot be sent.
-        for obj in new:
-            for target in obj._pending_references().values():
-                if id(target) in doubtful:
-                    block(obj, _not_sent(obj, target))
-
-        def on_done(obj: Model, error: BaseException | None) -> list[Model]:
-            if error is None:
-                self._created(obj)
-                ready = []
-                for later in dependents[id(obj)]:
-                    waiting[id(later)] -= 1
-                    if waiting[id(later)] == 0 and id(later) not in blocked:
-                        ready.append(later)
-                return ready
-            if isinstance(error, TransportError) and error.sent:
-                error = persistence.unknown_outcome(obj, error)
-                self._new = [o for o in self._new if o is not obj]
-                self._in_doubt.append(obj)
-            blocked.add(id(obj))
+        def fail(obj: Model, error: BaseException) -> None:
+            reported.add(id(obj))
             failures.append((obj, error))
-            for later in dependents[id(obj)]:
-                block(later, _not_sent(later, obj))
-            return []
 
-        first = [by_id[i] for i, n in waiting.items() if n == 0 and i not in blocked]
-        _schedule(first, lambda o: persistence._create(o, client), on_done, self.workers)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            running: dict[Future[dict[str, Any]], tuple[Model, persistence.Write]] = {}
+
+            def launch() -> None:
+                for key in order.get_ready():
+                    obj = by_key[key]
+                    in_doubt = _first_pending(obj, doubtful)
+                    if in_doubt is not None:
+                        fail(obj, _not_sent(obj, *in_doubt))
+                        continue
+                    try:  # decided here: the references it needs have their ids now
+                        write = persistence.plan_create(obj)
+                    except Exception as exc:
+                        fail(obj, exc)
+                        continue
+                    running[pool.submit(persistence.send, client, write)] = (obj, write)
+
+            launch()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    obj, write = running.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        persistence.record(obj, client, future.result(), write)
+                        self._created(obj)
+                        order.done(id(obj))
+                        continue
+                    if isinstance(error, TransportError) and error.sent:
+                        error = persistence.unknown_outcome(obj, error)
+                        self._new = [o for o in self._new if o is not obj]
+                        self._in_doubt.append(obj)
+                    fail(obj, error)
+                launch()
+        waiting = {id(o) for o in new if o.id is None}
+        for key in TopologicalSorter(graph).static_order():
+            obj = by_key[key]  # never ready: something it refers to was not created
+            if id(obj) in waiting and id(obj) not in reported:
+                blocker = _first_pending(obj, waiting)
+                assert blocker is not None
+                fail(obj, _not_sent(obj, *blocker))
 
     def _created(self, obj: Model) -> None:
         self._new = [o for o in self._new if o is not obj]
@@ -330,44 +345,42 @@ class UnitOfWork:
 
     def _revise_all(self, client: Client, failures: list[tuple[Model, BaseException]]) -> None:
         deleted = {id(o) for o in self._deleted}
-        tasks: list[tuple[Model, Callable[[], Any]]] = []
+        tasks: list[tuple[tuple[Model, persistence.Write], Callable[[], dict[str, Any]]]] = []
         for obj in list(self._identity.values()):
             if id(obj) in deleted:
                 continue
             pending = obj._pending_references()
             if pending:
                 wire, target = next(iter(pending.items()))
-                failures.append((obj, _not_sent(obj, target, wire)))
+                failures.append((obj, _not_sent(obj, wire, target)))
                 continue
-            if _is_dirty(obj):
-                tasks.append((obj, _saver(obj, client, self.check_conflict)))
-        for obj, error in persistence.run_concurrently(tasks, self.workers):
+            try:
+                write = persistence.plan_save(obj, check_conflict=self.check_conflict)
+            except Exception as exc:  # a value that cannot be sent fails this object only
+                failures.append((obj, exc))
+                continue
+            if write is not None:
+                tasks.append(((obj, write), partial(persistence.send, client, write)))
+        for (obj, write), row, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
                 failures.append((obj, error))
+            elif row is not None:
+                persistence.record(obj, client, row, write)
 
     def _delete_all(self, client: Client, failures: list[tuple[Model, BaseException]]) -> None:
-        tasks: list[tuple[Model, Callable[[], Any]]] = []
-        keys: dict[int, _Key] = {}
+        tasks: list[tuple[Model, Callable[[], None]]] = []
         for obj in self._deleted:
-            keys[id(obj)] = _key(obj)
-            tasks.append((obj, _deleter(obj, client)))
-        for obj, error in persistence.run_concurrently(tasks, self.workers):
+            assert obj.id is not None
+            tasks.append((obj, partial(client.delete, obj.id)))
+        for obj, _, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
                 failures.append((obj, error))
                 continue
-            self._deleted = [o for o in self._deleted if o is not obj]
-            if self._identity.get(keys[id(obj)]) is obj:
-                del self._identity[keys[id(obj)]]
+            self._forget(obj)
+            persistence._record_deleted(obj)
 
 
 # --------------------------------------------------------------------------- internals
-
-
-def _is_dirty(obj: Model) -> bool:
-    try:
-        return bool(obj._changes())
-    except ValidationError:
-        return True  # a bad value: saving it reports the error
 
 
 def _fill_unloaded(known: Model, fresh: Model) -> None:
@@ -387,77 +400,46 @@ def _fill_unloaded(known: Model, fresh: Model) -> None:
     known._state.loaded = merged
 
 
-def _dependencies(new: list[Model]) -> dict[int, list[Model]]:
-    """id(obj) -> the new objects it refers to (each once)."""
-    members = {id(o) for o in new}
-    deps: dict[int, list[Model]] = {}
-    for obj in new:
-        targets: list[Model] = []
-        for target in obj._pending_references().values():
-            if id(target) in members and all(t is not target for t in targets):
-                targets.append(target)
-        deps[id(obj)] = targets
-    return deps
+def _create_graph(new: list[Model]) -> dict[int, list[int]]:
+    """Each new object -> the new objects it refers to, which must be created first.
 
-
-def _check_acyclic(new: list[Model], deps: dict[int, list[Model]]) -> None:
-    left = {id(o): o for o in new}
-    progress = True
-    while left and progress:
-        progress = False
-        for key in list(left):
-            if all(id(t) not in left for t in deps[key]):
-                del left[key]
-                progress = True
-    if left:
+    Nodes are ``id(obj)``, not the objects: an object's hash changes once it
+    is created. A cycle raises :class:`~vtorm.errors.VtormError` naming its
+    references, before anything is sent.
+    """
+    members = {id(o): o for o in new}
+    graph = {
+        id(obj): [id(t) for t in obj._pending_references().values() if id(t) in members]
+        for obj in new
+    }
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        cycle: list[int] = exc.args[1]
         links = []
-        for obj in left.values():
-            for wire, target in obj._pending_references().items():
-                if id(target) in left:
-                    links.append(f"{_show(obj)}.{wire} -> {_show(target)}")
+        # Each node of the cycle is referred to by the next one.
+        for target, referrer in itertools.pairwise(cycle):
+            obj = members[referrer]
+            wire = next(w for w, t in obj._pending_references().items() if t is members[target])
+            links.append(f"{_show(obj)}.{wire} -> {_show(members[target])}")
         raise VtormError(
             "cannot order the creates: these new objects refer to each other in a cycle: "
             + "; ".join(links)
             + ". Save one of them first without its reference, then set it; nothing was sent"
-        )
+        ) from None
+    return graph
 
 
-def _not_sent(obj: Model, target: Model, wire: str | None = None) -> VtormError:
-    if wire is None:
-        wire = next((w for w, t in obj._pending_references().items() if t is target), "?")
+def _first_pending(obj: Model, among: set[int]) -> tuple[str, Model] | None:
+    """The first reference of ``obj`` holding an object of ``among`` (by id()), if any."""
+    for wire, target in obj._pending_references().items():
+        if id(target) in among:
+            return wire, target
+    return None
+
+
+def _not_sent(obj: Model, wire: str, target: Model) -> VtormError:
     return VtormError(
         f"{_show(obj)} was not sent: its reference {wire} is {_show(target)}, "
-        "whose create failed or has an unknown outcome"
+        "which was not created (its create failed, was not sent, or has an unknown outcome)"
     )
-
-
-def _saver(obj: Model, client: Client, check_conflict: bool) -> Callable[[], None]:
-    def call() -> None:
-        persistence.save(obj, client=client, check_conflict=check_conflict)
-
-    return call
-
-
-def _deleter(obj: Model, client: Client) -> Callable[[], None]:
-    def call() -> None:
-        persistence.delete(obj, client=client)
-
-    return call
-
-
-def _schedule(
-    first: Iterable[Model],
-    work: Callable[[Model], None],
-    on_done: Callable[[Model, BaseException | None], list[Model]],
-    workers: int,
-) -> None:
-    """Run ``work`` on ``first`` and on whatever ``on_done`` makes ready, ``workers`` at once."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        running: dict[Future[None], Model] = {pool.submit(work, o): o for o in first}
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                obj = running.pop(future)
-                error = future.exception()
-                for ready in on_done(obj, error):
-                    running[pool.submit(work, ready)] = ready

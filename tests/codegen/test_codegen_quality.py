@@ -85,8 +85,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-def test_ruff_format_leaves_it_unchanged(generated: dict[str, Path]) -> None:
-    result = ruff("format", "--diff", *map(str, generated.values()))
+def test_ruff_format_with_default_settings_leaves_it_unchanged(
+    generated: dict[str, Path],
+) -> None:
+    # A user's formatter at its defaults must not rewrite a "Do not edit" file.
+    result = ruff("format", "--check", "--diff", *map(str, generated.values()), defaults=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -107,6 +110,42 @@ def test_mypy_strict_passes(generated: dict[str, Path]) -> None:
         ]
     )
     assert status == 0, stdout + stderr
+
+
+def test_mypy_flags_a_mandatory_field_used_as_if_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mandatory field is None until set (and on partial loads): the type says so.
+    snippet = tmp_path / "use_models.py"
+    snippet.write_text(
+        "from crm_models import Contacts\n"
+        "\n"
+        'contact = Contacts(firstname="x")\n'
+        "size = len(contact.lastname)\n"
+        "if contact.lastname is not None:\n"
+        "    checked = len(contact.lastname)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(snippet),
+        ]
+    )
+    # (mypy may name the file by the path it had when it was cached.)
+    errors = [
+        line.rpartition("use_models.py:")[2] for line in stdout.splitlines() if ": error:" in line
+    ]
+    assert errors == [
+        '4: error: Argument 1 to "len" has incompatible type "str | None"; '
+        'expected "Sized"  [arg-type]'
+    ], stdout + stderr
+    assert status == 1
 
 
 def test_same_input_same_bytes(tmp_path: Path) -> None:

@@ -1,14 +1,17 @@
-"""The manager's writes and the unit of work, against the emulator."""
+"""The manager built from the QuerySet, its writes and the unit of work, against the emulator."""
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 from crm_models import Accounts, Contacts
 
 import vtorm
 from vtorm import FieldError, Manager, QuerySet
+from vtorm.query import BaseManager, queryset_only
 
 
 def test_objects_is_a_manager_of_the_class(vtiger_client: Any) -> None:
@@ -92,3 +95,102 @@ def test_loaded_objects_join_the_unit_of_work(vtiger_client: Any) -> None:
 def test_unknown_names_in_writes_are_caught(vtiger_client: Any) -> None:
     with pytest.raises(FieldError):
         Contacts.objects.using(vtiger_client).get_or_create(nosuch="x")
+
+
+# --------------------------------------------------------------------------- from_queryset
+
+
+def public_methods(cls: type) -> set[str]:
+    return {n for n, _ in inspect.getmembers(cls, inspect.isfunction) if not n.startswith("_")}
+
+
+def test_the_manager_has_every_public_queryset_method_but_delete() -> None:
+    assert issubclass(Manager, BaseManager)
+    assert public_methods(QuerySet) - public_methods(Manager) == {"delete"}
+    for name in public_methods(QuerySet) - {"delete"}:
+        assert getattr(Manager, name).__doc__ == getattr(QuerySet, name).__doc__, name
+    with pytest.raises(AttributeError):
+        Contacts.objects.delete()  # type: ignore[attr-defined]
+    assert repr(Contacts.objects) == "<Manager Contacts>"
+
+
+def test_manager_methods_run_on_a_fresh_queryset(vtiger_client: Any) -> None:
+    objects = Contacts.objects
+    assert isinstance(objects.all(), QuerySet) and objects.all() is not objects.all()
+    assert str(objects.filter(lastname="x").query) == str(
+        objects.get_queryset().filter(lastname="x").query
+    )
+    through = objects.using(vtiger_client)
+    assert isinstance(through, QuerySet) and through._client is vtiger_client
+    assert through.count() == 0
+
+
+class ContactQuerySet(QuerySet[Contacts]):
+    """A user's own queryset."""
+
+    def named(self, lastname: str) -> ContactQuerySet:
+        """Contacts with this last name."""
+        found = self.filter(lastname=lastname)
+        assert isinstance(found, ContactQuerySet)
+        return found
+
+    @queryset_only
+    def wipe(self) -> int:
+        """Delete them, but only through a queryset."""
+        return self.delete()
+
+
+@attrs.define(kw_only=True, eq=False, slots=False)
+class ManagedContacts(Contacts):
+    objects: ClassVar[Any] = Manager.from_queryset(ContactQuerySet)()
+
+
+@attrs.define(kw_only=True, eq=False, slots=False)
+class SpecialContacts(ManagedContacts):
+    pass
+
+
+def test_from_queryset_builds_a_manager_of_a_users_queryset(vtiger_client: Any) -> None:
+    manager_class = type(ManagedContacts.objects)
+    assert manager_class.__name__ == "ManagerFromContactQuerySet"
+    assert issubclass(manager_class, Manager)
+    assert manager_class.named.__doc__ == "Contacts with this last name."
+    assert not hasattr(manager_class, "wipe")
+    objects = ManagedContacts.objects.using(vtiger_client)
+    assert isinstance(objects, ContactQuerySet)
+    made = objects.create(lastname="Smith", assigned_user_id="19x1")
+    assert isinstance(made, ManagedContacts)
+    found = ManagedContacts.objects.using(vtiger_client).named("Smith")
+    assert isinstance(found.order_by("id")[:1], ContactQuerySet)
+    assert [c.id for c in found] == [made.id]
+    assert ManagedContacts.objects.named("Smith").model is ManagedContacts
+    # Read from a subclass, the manager serves the subclass.
+    assert SpecialContacts.objects.model is SpecialContacts
+    assert SpecialContacts.objects.named("x").model is SpecialContacts
+    assert ManagedContacts.objects.model is ManagedContacts
+    assert found.wipe() == 1 and objects.count() == 0
+    with pytest.raises(AttributeError, match="through the class"):
+        _ = made.objects
+
+
+def test_a_manager_not_on_a_model_says_so() -> None:
+    loose = Manager()
+    assert repr(loose) == "<Manager (no model)>"
+    with pytest.raises(TypeError, match="not attached"):
+        loose.filter(lastname="x")
+
+
+def test_writes_live_on_querysets(vtiger_client: Any) -> None:
+    objects = Contacts.objects.using(vtiger_client)
+    qs = objects.filter(title="Boss")
+    made, created = qs.get_or_create(lastname="Smith", defaults={"assigned_user_id": "19x1"})
+    assert created and made.title is None  # the queryset's filter is not a default
+    again, created = objects.get_or_create(lastname="Smith")
+    assert not created and again == made
+    updated, created = objects.filter(lastname="Smith").update_or_create(
+        id=made.id, defaults={"title": "Boss"}
+    )
+    assert not created and updated == made
+    assert qs.get(lastname="Smith") == made
+    result = qs.bulk_create([Contacts(lastname="Jones", title="Boss", assigned_user_id="19x1")])
+    assert result.ok and qs.count() == 2

@@ -266,7 +266,97 @@ def test_list_of_a_queryset_reads_once(client: Any, records: Any, counter: Any) 
     count = counter(client)
     got = list(Contacts.objects.using(client).all())
     assert len(got) == len(records)
-    assert len(count) <= math.ceil(len(records) / 100) + 1
+    assert len(count) == math.ceil(len(records) / 100) + 1  # pages until an empty one
+
+
+# ----------------------------------------------------------------- the result cache
+
+
+def test_an_evaluated_queryset_keeps_its_results(
+    client: Any, records: Any, counter: Any
+) -> None:
+    every = sorted((r["id"] for r in records), key=num)
+    qs = Contacts.objects.using(client).all()
+    count = counter(client)
+    assert len(qs) == len(records)  # evaluates: one pass
+    assert len(count) == math.ceil(len(records) / 100) + 1
+    count.reset()
+    assert ids_of(qs) == every and ids_of(qs) == every
+    assert bool(qs) and len(qs) == len(records) and qs.count() == len(records)
+    assert qs.exists() and qs[0].id == every[0] and qs[200].id == every[200]
+    assert qs.first() is qs[0] and qs.last() is list(qs)[-1]
+    assert ids_of(qs[10:20]) == every[10:20] and ids_of(qs[250:]) == every[250:]
+    assert str(qs[10:20].query).endswith("LIMIT 10, 10;")  # still the query it stands for
+    with pytest.raises(IndexError):
+        qs[len(records)]
+    assert len(count) == 0  # all of it from the results
+    assert [o.id for o in qs] == [o.id for o in qs]  # the very same objects each time
+    assert all(a is b for a, b in zip(qs, qs, strict=True))
+
+
+def test_bool_of_a_queryset_evaluates_it(client: Any, records: Any, counter: Any) -> None:
+    count = counter(client)
+    empty = Contacts.objects.using(client).filter(lastname="nobody at all")
+    assert not empty and len(count) == 1
+    assert not empty and len(empty) == 0 and empty.first() is None and empty.last() is None
+    assert len(count) == 1
+    assert empty.count() == 0 and not empty.exists()
+    assert len(count) == 1
+
+
+def test_clones_do_not_share_the_results(client: Any, records: Any, counter: Any) -> None:
+    qs = Contacts.objects.using(client).filter(lastname__startswith="Bulk 00")
+    assert len(qs) == 10
+    count = counter(client)
+    again = qs.all()
+    narrowed = qs.filter(firstname="Ann")
+    assert again._result_cache is None and narrowed._result_cache is None
+    assert len(again) == 10 and len(count) == 2  # a short page, then the empty one
+    assert len(narrowed) == len([r for r in records if r["lastname"].startswith("Bulk 00")
+                                 and r.get("firstname") == "Ann"])
+    assert len(count) == 4
+    assert len(qs.using(client)) == 10 and len(count) == 6
+    assert len(qs) == 10 and len(count) == 6
+
+
+def test_iterator_streams_without_keeping_results(
+    client: Any, records: Any, counter: Any
+) -> None:
+    qs = Contacts.objects.using(client).all()
+    count = counter(client)
+    stream = qs.iterator()
+    assert len(count) == 0  # lazy until the first item
+    first = [next(stream) for _ in range(100)]
+    assert len(count) == 1  # one page in memory at a time
+    next(stream)
+    assert len(count) == 2
+    assert len(first) + 1 + sum(1 for _ in stream) == len(records)
+    assert qs._result_cache is None
+    count.reset()
+    assert sum(1 for _ in qs.iterator()) == len(records)  # sent again
+    assert len(count) == math.ceil(len(records) / 100) + 1
+    assert len(qs) == len(records)
+    count.reset()
+    assert sum(1 for _ in qs.iterator()) == len(records)  # even once evaluated
+    assert len(count) == math.ceil(len(records) / 100) + 1
+
+
+def test_values_and_values_list_are_iterable_classes(client: Any, records: Any) -> None:
+    from vtorm.query.iterables import (
+        FlatValuesListIterable,
+        ModelIterable,
+        ValuesIterable,
+        ValuesListIterable,
+    )
+
+    qs = Contacts.objects.using(client).filter(lastname="O'Brien")
+    assert qs._iterable_class is ModelIterable
+    assert qs.values()._iterable_class is ValuesIterable
+    assert qs.values_list("id")._iterable_class is ValuesListIterable
+    flat = qs.values_list("lastname", flat=True)
+    assert flat._iterable_class is FlatValuesListIterable
+    assert list(flat) == ["O'Brien"] and len(flat) == 1 and flat[0] == "O'Brien"
+    assert flat.filter(firstname="nobody")._iterable_class is FlatValuesListIterable
 
 
 def test_slices_and_indexing(client: Any, records: Any, counter: Any) -> None:
@@ -370,6 +460,7 @@ def test_count_pages_ids_where_count_star_is_broken(seeded: Any, records: Any,
     assert Contacts.objects.using(fresh).count() == len(records)
     pages = math.ceil(len(records) / 100) + 1
     assert count.statements[0] == "SELECT count(*) FROM Contacts;"  # answered [] on 8.4
+    assert fresh.features.count is False
     assert len(count) <= pages + 1
     assert all(s.startswith("SELECT id FROM Contacts ORDER BY id LIMIT") for s in
                count.statements if "count(*)" not in s)
@@ -393,6 +484,7 @@ def test_count_uses_count_star_where_it_works(counter: Any) -> None:
         count = counter(client)
         assert Contacts.objects.using(client).count() == 3
         assert count.statements == ["SELECT count(*) FROM Contacts;"]
+        assert client.features.count is True
 
 
 def test_values_values_list_only(client: Any, records: Any) -> None:

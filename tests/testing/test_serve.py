@@ -95,8 +95,62 @@ def test_serve_refuses_a_missing_schema_dir(tmp_path: Path) -> None:
         text=True,
         timeout=30,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _refused(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vtorm.cli", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--port", "99999"), "argument --port: '99999' is not a port number (0 to 65535)"),
+        (("--port", "http"), "argument --port: 'http' is not a port number (0 to 65535)"),
+        (("--db", "/no/such/folder/x.db"), "the folder '/no/such/folder' does not exist"),
+    ],
+)
+def test_serve_refuses_bad_options_in_one_line(args: tuple[str, ...], said: str) -> None:
+    result = _refused(*args)
+    assert result.returncode == 2
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("not a database\n" * 100)
+    result = _refused("--db", str(db))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["vtorm serve: error: file is not a database"]
+
+
+def test_serve_takes_the_access_key_it_is_given() -> None:
+    process, printed = _serve("--access-key", "k3y-from-the-test")
+    try:
+        assert printed["Access key"] == "k3y-from-the-test"
+
+        class Running:
+            url = printed["URL"]
+            username = printed["User name"]
+            access_key = "k3y-from-the-test"
+
+        assert Wire(Running()).login()["success"] is True  # type: ignore[arg-type]
+    finally:
+        assert _stop(process) == 0
+
+
+def test_serve_help_says_the_default_port_is_a_free_one() -> None:
+    result = _refused("--help")
+    assert result.returncode == 0
+    assert "default: a free one" in " ".join(result.stdout.split())
 
 
 def test_emulator_fixture_in_a_user_test_suite(pytester: pytest.Pytester) -> None:
@@ -131,6 +185,48 @@ def test_client_fixture_talks_to_the_emulator(pytester: pytest.Pytester) -> None
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_client_fixture_is_the_default_client_of_its_test(pytester: pytest.Pytester) -> None:
+    # Models used without using() reach the test's own CRM; the default set by
+    # one test never leaks into the next, whose emulator is another.
+    pytester.makepyfile(
+        """
+        import attrs
+        import pytest
+        import vtorm
+        from vtorm import Model, field
+
+        @attrs.define(kw_only=True, eq=False, slots=False)
+        class Accounts(Model):
+            class Meta:
+                module = "Accounts"
+                id_prefix = "11"
+                label_fields = ("accountname",)
+
+            accountname: str | None = field("accountname", "string", mandatory=True)
+            assigned_user_id: str | None = field("assigned_user_id", "owner", mandatory=True)
+
+        @pytest.fixture(params=[1, 2])
+        def round(request):
+            return request.param
+
+        def test_models_use_the_fixture(vtiger_client, vtiger_emulator, round):
+            assert vtorm.get_client() is vtiger_client
+            Accounts(accountname=f"Round {round}", assigned_user_id="19x1").save()
+            names = [a.accountname for a in Accounts.objects.all()]
+            assert names == [f"Round {round}"]
+            operations = [op for op, _ in vtiger_emulator.calls]
+            assert operations[:3] == ["getchallenge", "login", "create"]
+            assert set(operations[3:]) == {"query"}
+
+        def test_no_default_outside(round):
+            with pytest.raises(vtorm.VtormError, match="connect"):
+                vtorm.get_client()
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
 
 
 def test_stopped_emulator_refuses_connections() -> None:

@@ -1,8 +1,16 @@
-"""Queries: ``Q`` expressions, lazy ``QuerySet`` objects and the ``Manager``."""
+"""Queries: ``Q`` expressions, lazy ``QuerySet`` objects and the ``Manager`` built from them."""
 
 from vtorm.errors import UnsupportedQueryError
-from vtorm.query.manager import Manager, ManagerDescriptor
+from vtorm.query.manager import BaseManager, Manager, ManagerDescriptor
 from vtorm.query.q import Q
-from vtorm.query.queryset import QuerySet
+from vtorm.query.queryset import QuerySet, queryset_only
 
-__all__ = ["Manager", "ManagerDescriptor", "Q", "QuerySet", "UnsupportedQueryError"]
+__all__ = [
+    "BaseManager",
+    "Manager",
+    "ManagerDescriptor",
+    "Q",
+    "QuerySet",
+    "UnsupportedQueryError",
+    "queryset_only",
+]

@@ -1,167 +1,134 @@
-"""``Manager``: ``Model.objects``, the entry point of queries and bulk writes."""
+"""``Manager``: ``Model.objects``, built from the QuerySet as Django builds it.
+
+A manager holds no query logic of its own. :meth:`BaseManager.from_queryset`
+makes a manager class with one method per public QuerySet method, each
+calling it on a fresh ``get_queryset()``: ``Contacts.objects.filter(...)`` is
+``Contacts.objects.get_queryset().filter(...)``. ``Manager`` is the manager
+of :class:`~vtorm.query.queryset.QuerySet`; a user's own queryset gets its
+manager the same way::
+
+    class ContactQuerySet(QuerySet[Contacts]):
+        def managers(self) -> QuerySet[Contacts]:
+            return self.filter(title__like="%manager%")
+
+    class Contacts(...):
+        objects: ClassVar[Any] = Manager.from_queryset(ContactQuerySet)()
+
+A QuerySet method marked :func:`~vtorm.query.queryset.queryset_only` (such as
+``delete``), or whose name starts with ``_``, stays off the manager.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+import copy
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from vtorm.query.q import Q
 from vtorm.query.queryset import QuerySet
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from vtorm.client import Client
     from vtorm.model import Model
-    from vtorm.persistence import BulkResult
+
+__all__ = ["BaseManager", "Manager", "ManagerDescriptor"]
 
 M = TypeVar("M", bound="Model")
 
 
-class Manager(Generic[M]):
-    """Queries and writes for one model, through one client (the default one
-    unless ``using()`` names another)."""
+class BaseManager(Generic[M]):
+    """The entry point of queries on one model, through one client (the default one
+    unless ``using()`` names another).
 
-    def __init__(self, model: type[M], client: Client | None = None) -> None:
-        self.model = model
+    A manager put on a model class (``objects = MyManager()``) serves the
+    class it is read from, subclasses included.
+    """
+
+    _queryset_class: ClassVar[type[QuerySet[Any]]] = QuerySet
+
+    def __init__(self, model: type[M] | None = None, client: Client | None = None) -> None:
+        #: The model class this manager queries; None until the manager is read
+        #: from a model class (see __get__).
+        self.model: type[M] = cast("type[M]", model)
         self._client = client
 
+    def __get__(self, instance: object, owner: type[Any]) -> Self:
+        if instance is not None:
+            raise AttributeError(
+                f"{type(self).__name__} is reachable through the class, not through a "
+                f"{owner.__name__} instance"
+            )
+        # A copy per read: the manager on the class serves every subclass.
+        bound = copy.copy(self)
+        bound.model = owner
+        return bound
+
     def __repr__(self) -> str:
-        return f"<Manager {self.model.__name__}>"
+        model = getattr(self.model, "__name__", "(no model)")
+        return f"<{type(self).__name__} {model}>"
 
     def get_queryset(self) -> QuerySet[M]:
-        """A QuerySet of every record of the model."""
-        return QuerySet(self.model, client=self._client)
+        """A QuerySet of every record of the model (of this manager's QuerySet class)."""
+        if self.model is None:
+            raise TypeError(f"{type(self).__name__} is not attached to a model class")
+        queryset: QuerySet[M] = self._queryset_class(self.model, client=self._client)
+        return queryset
 
-    def using(self, client: Client) -> Manager[M]:
-        """This manager, sending through ``client``."""
-        return Manager(self.model, client)
+    @classmethod
+    def from_queryset(
+        cls, queryset_class: type[QuerySet[Any]], class_name: str | None = None
+    ) -> type[BaseManager[Any]]:
+        """A manager class with ``queryset_class``'s public methods (Django's name)."""
+        if class_name is None:
+            class_name = f"{cls.__name__}From{queryset_class.__name__}"
+        namespace: dict[str, Any] = {
+            "_queryset_class": queryset_class,
+            "__module__": cls.__module__,
+            "__doc__": f"Manager of {queryset_class.__name__}: "
+            + (cls.__doc__ or "").strip().partition("\n")[0],
+            **cls._get_queryset_methods(queryset_class),
+        }
+        made: type[BaseManager[Any]] = type(class_name, (cls,), namespace)
+        return made
 
-    def _get_client(self) -> Client:
-        if self._client is not None:
-            return self._client
-        from vtorm.connection import get_client
+    @classmethod
+    def _get_queryset_methods(cls, queryset_class: type[QuerySet[Any]]) -> dict[str, Any]:
+        """One manager method per public QuerySet method the manager lacks."""
 
-        return get_client()
+        def proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(method)
+            def manager_method(self: BaseManager[Any], *args: Any, **kwargs: Any) -> Any:
+                return getattr(self.get_queryset(), name)(*args, **kwargs)
 
-    # ------------------------------------------------------------ reading
+            return manager_method
 
-    def all(self) -> QuerySet[M]:
-        """Every record."""
-        return self.get_queryset()
-
-    def none(self) -> QuerySet[M]:
-        """No record (sends nothing)."""
-        return self.get_queryset().none()
-
-    def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
-        """See :meth:`QuerySet.filter`."""
-        return self.get_queryset().filter(*args, **kwargs)
-
-    def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
-        """See :meth:`QuerySet.exclude`."""
-        return self.get_queryset().exclude(*args, **kwargs)
-
-    def order_by(self, *names: str) -> QuerySet[M]:
-        """See :meth:`QuerySet.order_by`."""
-        return self.get_queryset().order_by(*names)
-
-    def only(self, *names: str) -> QuerySet[M]:
-        """See :meth:`QuerySet.only`."""
-        return self.get_queryset().only(*names)
-
-    def values(self, *names: str) -> QuerySet[Any]:
-        """See :meth:`QuerySet.values`."""
-        return self.get_queryset().values(*names)
-
-    def values_list(self, *names: str, flat: bool = False) -> QuerySet[Any]:
-        """See :meth:`QuerySet.values_list`."""
-        return self.get_queryset().values_list(*names, flat=flat)
-
-    def iterator(self) -> Iterator[M]:
-        """See :meth:`QuerySet.iterator`."""
-        return self.get_queryset().iterator()
-
-    def get(self, *args: Q, **kwargs: Any) -> M:
-        """See :meth:`QuerySet.get`."""
-        return self.get_queryset().get(*args, **kwargs)
-
-    def first(self) -> M | None:
-        """See :meth:`QuerySet.first`."""
-        return self.get_queryset().first()
-
-    def last(self) -> M | None:
-        """See :meth:`QuerySet.last`."""
-        return self.get_queryset().last()
-
-    def count(self) -> int:
-        """See :meth:`QuerySet.count`."""
-        return self.get_queryset().count()
-
-    def exists(self) -> bool:
-        """See :meth:`QuerySet.exists`."""
-        return self.get_queryset().exists()
-
-    def in_bulk(self, id_list: Iterable[str] | None = None, *, field_name: str = "id"
-                ) -> dict[Any, M]:
-        """See :meth:`QuerySet.in_bulk`."""
-        return self.get_queryset().in_bulk(id_list, field_name=field_name)
-
-    # ------------------------------------------------------------ writing
-
-    def create(self, **fields: Any) -> M:
-        """Create a record on the server and return it as loaded."""
-        from vtorm import persistence
-
-        obj: M = persistence.create(self.model, self._get_client(), fields)
-        return obj
-
-    def bulk_create(self, objs: Iterable[M], *, workers: int = 8) -> BulkResult[M]:
-        """Create many records, ``workers`` requests at a time (see vtorm.persistence)."""
-        from vtorm import persistence
-
-        return persistence.bulk_create(objs, client=self._client, workers=workers)
-
-    def bulk_update(self, objs: Iterable[M], fields: Iterable[str] | None = None, *,
-                    workers: int = 8) -> BulkResult[M]:
-        """Send the changes of many records (only ``fields`` when given)."""
-        from vtorm import persistence
-
-        return persistence.bulk_update(objs, fields, client=self._client, workers=workers)
-
-    def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any
-                      ) -> tuple[M, bool]:
-        """The record matching ``lookups``, or a new one made from the exact
-        lookups and ``defaults``; the flag tells whether it was created."""
-        try:
-            return self.get(**lookups), False
-        except self.model.DoesNotExist:
-            return self.create(**_create_params(lookups, defaults)), True
-
-    def update_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any
-                         ) -> tuple[M, bool]:
-        """Set ``defaults`` on the record matching ``lookups`` and save it, or
-        create it; the flag tells whether it was created."""
-        try:
-            obj = self.get(**lookups)
-        except self.model.DoesNotExist:
-            return self.create(**_create_params(lookups, defaults)), True
-        for name, value in (defaults or {}).items():
-            setattr(obj, name, value)
-        obj.save()
-        return obj, False
+        methods: dict[str, Any] = {}
+        for name, method in inspect.getmembers(queryset_class, predicate=inspect.isfunction):
+            if hasattr(cls, name):
+                continue
+            only = getattr(method, "queryset_only", None)
+            if only or (only is None and name.startswith("_")):
+                continue
+            methods[name] = proxy(name, method)
+        return methods
 
 
-def _create_params(lookups: dict[str, Any], defaults: dict[str, Any] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for key, value in lookups.items():
-        name, _, lookup = key.partition("__")
-        if lookup in ("", "exact", "iexact") and name not in ("id", "pk"):
-            params[name] = value
-    params.update(defaults or {})
-    return params
+if TYPE_CHECKING:
+    # To a type checker the manager has the QuerySet's methods, typed for the
+    # model; at run time they are made by from_queryset.
+    class Manager(BaseManager[M], QuerySet[M]):
+        """Queries and writes for one model: every QuerySet method but ``delete``."""
+
+else:
+    Manager = BaseManager.from_queryset(QuerySet, "Manager")
+    Manager.__doc__ = "Queries and writes for one model: every QuerySet method but ``delete``."
 
 
 class ManagerDescriptor:
-    """``Model.objects``: a Manager for the class it is read from."""
+    """``Model.objects``: a :class:`Manager` for the class it is read from."""
 
     def __get__(self, instance: object, owner: type[M]) -> Manager[M]:
         if instance is not None:

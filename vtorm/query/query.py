@@ -34,7 +34,7 @@ class Query:
         columns: tuple[str, ...] | None = None,
     ) -> None:
         self.model = model
-        self.module: str = model.__module_name__
+        self.module: str = model._meta.module
         self.where = where
         self.ordering = ordering
         self.low = low

@@ -1,57 +1,77 @@
-"""``QuerySet``: a lazy, immutable, chainable query over one model.
+"""``QuerySet``: a lazy, immutable, chainable query over one model, and its writes.
 
-Nothing is sent until the queryset is iterated (or ``count()``, ``get()``...
-is called), and it is sent again each time: results are streamed page by page
-and not kept, so memory stays flat however many rows there are.
+Nothing is sent until the queryset is evaluated. Evaluating it (iterating,
+``len()``, ``bool()``, ``list()``, an index) reads every row once, in one
+pass of requests, and keeps the results (``_result_cache``, as in Django):
+iterating again, ``len()``, ``bool()``, ``count()``, ``exists()``,
+``first()``, ``last()``, indexes and slices of it send nothing. Every method
+that builds a queryset returns a new one, with no results yet.
+``iterator()`` streams instead, one page of rows in memory at a time,
+without keeping them.
+
+Writes live here too (``create``, ``bulk_create``, ``bulk_update``,
+``get_or_create``, ``update_or_create``, ``update``, ``delete``); the
+Manager is built from this class (see :mod:`vtorm.query.manager`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import weakref
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from vtorm import persistence
+from vtorm.context import client_for
 from vtorm.errors import VtormError
 from vtorm.query import paging
 from vtorm.query.compiler import FALSE, TRUE, combine, field_info, leaf, resolve
+from vtorm.query.iterables import (
+    BaseIterable,
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+)
 from vtorm.query.q import AND, Q
 from vtorm.query.query import Query
 
 if TYPE_CHECKING:
+    from vtorm.changes import ChangeFeed
     from vtorm.client import Client
     from vtorm.model import FieldInfo, Model
+    from vtorm.persistence import BulkResult
+
+__all__ = ["QuerySet", "queryset_only"]
 
 M = TypeVar("M", bound="Model")
+F = TypeVar("F", bound=Callable[..., Any])
 
-_MODEL, _VALUES, _TUPLES, _FLAT = "model", "values", "tuples", "flat"
 
-# Clients that answered count(*) with an empty list (stock 8.4): asked once.
-_NO_COUNT: weakref.WeakSet[Any] = weakref.WeakSet()
+def queryset_only(method: F) -> F:
+    """Mark a QuerySet method that ``Manager.from_queryset`` leaves off the manager.
+
+    As in Django: ``Model.objects.delete()`` would delete every record, so
+    ``delete`` needs an explicit ``Model.objects.all().delete()``.
+    """
+    method.queryset_only = True  # type: ignore[attr-defined]
+    return method
 
 
 class QuerySet(Generic[M]):
     """Records of ``model`` matching a filter, in an order, within a slice.
 
-    Every method returns a new QuerySet; ``str(qs.query)`` is the first
-    statement it will send.
+    Every method that narrows, orders or slices returns a new QuerySet;
+    ``str(qs.query)`` is the first statement it will send.
     """
 
     def __init__(
-        self,
-        model: type[M],
-        query: Query | None = None,
-        client: Client | None = None,
-        *,
-        kind: str = _MODEL,
-        names: tuple[str, ...] = (),
+        self, model: type[M], query: Query | None = None, client: Client | None = None
     ) -> None:
         self.model = model
         self._query = query if query is not None else Query(model)
         self._client = client
-        self._kind = kind
-        self._names = names
+        self._iterable_class: type[BaseIterable[Any]] = ModelIterable
+        self._fields: tuple[str, ...] = ()
+        self._result_cache: list[Any] | None = None
 
     # ----------------------------------------------------------------- building
 
@@ -64,12 +84,11 @@ class QuerySet(Generic[M]):
         return self._with(self._query.clone(**query_changes) if query_changes else self._query)
 
     def _with(self, query: Query) -> QuerySet[M]:
-        new: QuerySet[M] = QuerySet.__new__(QuerySet)
-        new.model = self.model
+        """A copy of this queryset (of its class) with ``query``, and no results yet."""
+        new: QuerySet[M] = self.__class__.__new__(self.__class__)
+        new.__dict__.update(self.__dict__)
         new._query = query
-        new._client = self._client
-        new._kind = self._kind
-        new._names = self._names
+        new._result_cache = None
         return new
 
     def _check_unsliced(self, action: str) -> None:
@@ -77,7 +96,7 @@ class QuerySet(Generic[M]):
             raise TypeError(f"Cannot {action} a query once a slice has been taken.")
 
     def all(self) -> QuerySet[M]:
-        """A copy of this queryset."""
+        """A copy of this queryset (evaluated again when used)."""
         return self._clone()
 
     def none(self) -> QuerySet[M]:
@@ -133,35 +152,36 @@ class QuerySet(Generic[M]):
 
     def using(self, client: Client) -> QuerySet[M]:
         """Send this queryset's requests through ``client``."""
-        return QuerySet(self.model, self._query, client, kind=self._kind, names=self._names)
-
-    def _infos(self, names: Iterable[str]) -> tuple[FieldInfo, ...]:
-        return tuple(field_info(self.model, name) for name in names)
+        new = self._clone()
+        new._client = client
+        return new
 
     def only(self, *names: str) -> QuerySet[M]:
         """Load only these fields (and ``id``); the others stay None."""
-        infos = self._infos(names)
+        infos = tuple(field_info(self.model, name) for name in names)
         return self._clone(columns=tuple(dict.fromkeys(i.wire for i in infos)) or None)
 
     def values(self, *names: str) -> QuerySet[Any]:
-        """Dicts of field name -> Python value instead of instances."""
-        return self._as(_VALUES, names)
+        """Dicts of field name -> Python value instead of instances (every field by default)."""
+        return self._values(ValuesIterable, names)
 
     def values_list(self, *names: str, flat: bool = False) -> QuerySet[Any]:
         """Tuples of Python values; with ``flat=True`` and one field, the values."""
         if flat and len(names) != 1:
             raise TypeError("values_list(flat=True) needs exactly one field")
-        return self._as(_FLAT if flat else _TUPLES, names)
+        return self._values(FlatValuesListIterable if flat else ValuesListIterable, names)
 
-    def _as(self, kind: str, names: tuple[str, ...]) -> QuerySet[Any]:
-        infos = self._infos(names)
-        if not infos:
-            infos = tuple(self.model._meta.fields.values())
+    def _values(self, iterable: type[BaseIterable[Any]], names: tuple[str, ...]) -> QuerySet[Any]:
+        infos = tuple(field_info(self.model, name) for name in names)
         columns = tuple(dict.fromkeys(i.wire for i in infos)) if names else None
-        query = self._query.clone(columns=columns)
-        return QuerySet(
-            self.model, query, self._client, kind=kind, names=tuple(i.attr for i in infos)
-        )
+        new: QuerySet[Any] = self._clone(columns=columns)
+        new._iterable_class = iterable
+        new._fields = tuple(i.attr for i in infos or self.model._meta.fields.values())
+        return new
+
+    def _field_infos(self) -> tuple[FieldInfo, ...]:
+        """The fields ``values()`` / ``values_list()`` read, in order."""
+        return tuple(field_info(self.model, name) for name in self._fields)
 
     @overload
     def __getitem__(self, key: int) -> M: ...
@@ -170,9 +190,16 @@ class QuerySet(Generic[M]):
     def __getitem__(self, key: slice) -> QuerySet[M]: ...
 
     def __getitem__(self, key: int | slice) -> M | QuerySet[M]:
+        """``qs[i]``: one result; ``qs[m:n]``: a sliced queryset (from the results, if read)."""
+        cache = self._result_cache
         if isinstance(key, int):
             if key < 0:
                 raise ValueError("Negative indexing is not supported.")
+            if cache is not None:
+                if key >= len(cache):
+                    raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
+                found: M = cache[key]
+                return found
             for item in self._window(key, key + 1):
                 return item
             raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
@@ -183,7 +210,10 @@ class QuerySet(Generic[M]):
         start, stop = key.start or 0, key.stop
         if start < 0 or (stop is not None and stop < 0):
             raise ValueError("Negative indexing is not supported.")
-        return self._window(start, stop)
+        window = self._window(start, stop)
+        if cache is not None:
+            window._result_cache = cache[start:stop]
+        return window
 
     def _window(self, start: int, stop: int | None) -> QuerySet[M]:
         low, high = self._query.low, self._query.high
@@ -195,94 +225,89 @@ class QuerySet(Generic[M]):
             new_high = new_low
         return self._with(self._query.with_window(new_low, new_high))
 
-    # ----------------------------------------------------------------- running
+    # ----------------------------------------------------------------- reading
 
-    def _get_client(self) -> Client:
-        if self._client is not None:
-            return self._client
-        from vtorm.connection import get_client
+    def _client_or_default(self) -> Client:
+        return client_for(self._client)
 
-        return get_client()
+    def _fetch_all(self) -> list[Any]:
+        """The results, read in one pass the first time and kept."""
+        if self._result_cache is None:
+            self._result_cache = list(self._iterable_class(self))
+        return self._result_cache
 
-    # No __len__ on purpose: list(qs) asks for len() first, which would send a
-    # second pass of requests before the one that reads the rows. Use count().
     def __iter__(self) -> Iterator[M]:
-        return self.iterator()
+        return iter(self._fetch_all())
 
-    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
-        """Stream the results, one page of rows in memory at a time."""
-        del chunk_size  # pages are the server's 100 rows
-        client = self._get_client()
-        rows = paging.rows(client, self._query)
-        if self._kind == _MODEL:
-            return self._instances(rows, client)
-        return cast(Iterator[M], self._plain(rows))
-
-    def _instances(self, rows: Iterator[paging.Row], client: Client) -> Iterator[M]:
-        from_row = self.model._from_row
-        uow = _active_unit_of_work()
-        for row in rows:
-            obj = from_row(row, client)
-            yield uow._merge(obj) if uow is not None else obj
-
-    def _plain(self, rows: Iterator[paging.Row]) -> Iterator[Any]:
-        from vtorm.types import to_python
-
-        infos = self._infos(self._names)
-        kind = self._kind
-        for row in rows:
-            values = [to_python(i, row.get(i.wire)) for i in infos]
-            if kind == _VALUES:
-                yield dict(zip(self._names, values, strict=True))
-            elif kind == _TUPLES:
-                yield tuple(values)
-            else:
-                yield values[0]
+    def __len__(self) -> int:
+        # list(qs) asks for the length first: this reads the rows, then
+        # __iter__ walks what was read, so list() is still one pass.
+        return len(self._fetch_all())
 
     def __bool__(self) -> bool:
-        return self.exists()
+        return bool(self._fetch_all())
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
+        """Stream the results, one page of rows in memory at a time, keeping none.
+
+        Sends the requests again each time, even if the queryset was evaluated.
+        """
+        del chunk_size  # pages are the server's 100 rows
+        return iter(self._iterable_class(self))
 
     def count(self) -> int:
         """How many records match (``count(*)``, or by paging ids where it is broken).
 
-        A filter with a negated LIKE is answered client-side, so ``count(*)``
-        cannot count it: its ids are paged.
+        An evaluated queryset answers from its results. A filter with a
+        negated LIKE is answered client-side, so ``count(*)`` cannot count
+        it: its ids are paged.
         """
+        if self._result_cache is not None:
+            return len(self._result_cache)
         query = self._query.clone(columns=("id",), ordering=())
         if not query.groups or (query.high is not None and query.high <= query.low):
             return 0
-        client = self._get_client()
+        client = self._client_or_default()
         sliced = query.low or query.high is not None
+        features = client.features
         if (len(query.groups) == 1 and not sliced and not query.client_side
-                and not _count_broken(client)):
+                and features.count is not False):
             answer = client.query(query.count_statement())
+            # A working count(*) always answers one row; stock 8.4 answers none.
+            features.count = bool(answer)
             if answer:
                 return int(answer[0]["count"])
-            _remember_no_count(client)
         return sum(1 for _ in paging.rows(client, query))
 
     def exists(self) -> bool:
-        """Whether any record matches (one request for one id)."""
+        """Whether any record matches (one request for one id, unless evaluated)."""
+        if self._result_cache is not None:
+            return bool(self._result_cache)
         probe = self._clone(columns=("id",))
         if not (probe._query.low or probe._query.high is not None):
             probe = probe._clone(ordering=())
-        return any(True for _ in paging.rows(self._get_client(), probe._window(0, 1)._query))
+        client = self._client_or_default()
+        return any(True for _ in paging.rows(client, probe._window(0, 1)._query))
 
     def first(self) -> M | None:
         """The first record in this order (by id when unordered), or None."""
+        if self._result_cache is not None:
+            return self._result_cache[0] if self._result_cache else None
         for obj in self[:1]:
             return obj
         return None
 
     def last(self) -> M | None:
         """The last record in this order (by id when unordered), or None."""
+        if self._result_cache is not None:
+            return self._result_cache[-1] if self._result_cache else None
         for obj in self.reverse()[:1]:
             return obj
         return None
 
     def get(self, *args: Q, **kwargs: Any) -> M:
         """The one record matching; ``Model.DoesNotExist`` / ``MultipleObjectsReturned``."""
-        qs = self.filter(*args, **kwargs) if args or kwargs else self
+        qs = self.filter(*args, **kwargs) if args or kwargs else self._clone()
         if not (qs._query.low or qs._query.high is not None):
             qs = qs._clone(ordering=())
         found = list(qs[:2])
@@ -301,41 +326,120 @@ class QuerySet(Generic[M]):
                 ) -> dict[Any, M]:
         """Records keyed by ``field_name`` (id): all of them, or those in ``id_list``."""
         info = field_info(self.model, field_name)
-        qs = self
+        qs = self._clone()
         if id_list is not None:
             ids = list(id_list)
             if not ids:
                 return {}
             qs = self.filter(**{f"{field_name}__in": ids})
-        return {getattr(obj, info.attr): obj for obj in qs}
+        return {getattr(obj, info.attr): obj for obj in qs.iterator()}
+
+    def _ids(self, client: Client) -> list[str]:
+        """The ids of every matching record, read before a write changes what matches."""
+        query = self._query.clone(columns=("id",), ordering=())
+        return [row["id"] for row in paging.rows(client, query)]
+
+    # ----------------------------------------------------------------- writing
+
+    def create(self, **fields: Any) -> M:
+        """Create a record from ``fields`` and return it as the server stored it."""
+        return persistence.create(self.model, self._client, fields)
+
+    def bulk_create(self, objs: Iterable[M], *, workers: int = 8) -> BulkResult[M]:
+        """Create many records, ``workers`` requests at a time (see vtorm.persistence)."""
+        return persistence.bulk_create(objs, client=self._client, workers=workers)
+
+    def bulk_update(self, objs: Iterable[M], fields: Iterable[str] | None = None, *,
+                    workers: int = 8) -> BulkResult[M]:
+        """Send the changes of many records (only ``fields`` when given)."""
+        return persistence.bulk_update(objs, fields, client=self._client, workers=workers)
+
+    def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any
+                      ) -> tuple[M, bool]:
+        """The record matching ``lookups``, or a new one made from the exact
+        lookups and ``defaults``; the flag tells whether it was created."""
+        try:
+            return self.get(**lookups), False
+        except self.model.DoesNotExist:
+            return self.create(**_create_params(lookups, defaults)), True
+
+    def update_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any
+                         ) -> tuple[M, bool]:
+        """Set ``defaults`` on the record matching ``lookups`` and save it, or
+        create it; the flag tells whether it was created."""
+        try:
+            obj = self.get(**lookups)
+        except self.model.DoesNotExist:
+            return self.create(**_create_params(lookups, defaults)), True
+        for name, value in (defaults or {}).items():
+            setattr(obj, name, value)
+        obj.save()
+        return obj, False
+
+    def update(self, *, workers: int = 8, **fields: Any) -> int:
+        """Set ``fields`` on every matching record; how many records were changed.
+
+        The values are converted and checked once, before any request; then
+        the matching ids are read (id-only pages), so a filter on a field being
+        changed misses nothing; then one ``revise`` per record carries only
+        these fields, ``workers`` at a time. Records that fail are named in a
+        :class:`~vtorm.errors.FlushError`, raised after the others were done.
+        """
+        self._check_unsliced("update")
+        _check_workers(workers)
+        element = persistence.plan_update(self.model, fields)
+        client = self._client_or_default()
+        ids = self._ids(client)
+        self._result_cache = None
+        return persistence.revise_each(self.model, client, ids, element, workers)
+
+    @queryset_only
+    def delete(self, *, workers: int = 8) -> int:
+        """Delete every matching record; how many were deleted.
+
+        The matching ids are read first (id-only pages), then deleted,
+        ``workers`` at a time. Records that fail are named in a
+        :class:`~vtorm.errors.FlushError`, raised after the others were done.
+        """
+        self._check_unsliced("delete")
+        _check_workers(workers)
+        client = self._client_or_default()
+        ids = self._ids(client)
+        self._result_cache = None
+        return persistence.delete_each(self.model, client, ids, workers)
+
+    def changes(self, since: Any = None, state: Any = None) -> ChangeFeed[M]:
+        """The changes of these records since ``since`` (see :mod:`vtorm.changes`).
+
+        ``since``: None (every record, as created), a timezone-aware datetime,
+        or the ``cursor`` of an earlier feed; ``state``: an optional local file
+        the feed keeps between calls to see deletions.
+        """
+        if self._iterable_class is not ModelIterable:
+            raise TypeError("changes() yields records: call it before values()/values_list()")
+        from vtorm.changes import ChangeFeed
+
+        return ChangeFeed(self, since=since, state=state, client=self._client)
 
     def __repr__(self) -> str:
+        # Never sends anything: shows the statement instead of the results.
         try:
             text = str(self._query)
         except VtormError as exc:  # a repr never raises: say why it cannot run
             text = f"(cannot be sent: {exc})"
-        return f"<QuerySet {self.model.__name__}: {text}>"
+        return f"<{type(self).__name__} {self.model.__name__}: {text}>"
 
 
-def _count_broken(client: Any) -> bool:
-    try:
-        return client in _NO_COUNT
-    except TypeError:
-        return False
+def _check_workers(workers: int) -> None:
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers!r}")
 
 
-def _remember_no_count(client: Any) -> None:
-    with contextlib.suppress(TypeError):  # not weak-referenceable: ask again next time
-        _NO_COUNT.add(client)
-
-
-def _active_unit_of_work() -> Any:
-    try:
-        unit_of_work = importlib.import_module("vtorm.unit_of_work")
-    except ImportError:
-        return None
-    active = getattr(unit_of_work, "active", None)
-    return active() if active is not None else None
-
-
-__all__ = ["QuerySet"]
+def _create_params(lookups: dict[str, Any], defaults: dict[str, Any] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, value in lookups.items():
+        name, _, lookup = key.partition("__")
+        if lookup in ("", "exact", "iexact") and name not in ("id", "pk"):
+            params[name] = value
+    params.update(defaults or {})
+    return params

@@ -12,7 +12,7 @@ from typing import Any
 
 from vtorm.testing.faults import FaultPlan
 from vtorm.testing.schema import ModuleSchema, load_schemas
-from vtorm.testing.server import WebServiceServer
+from vtorm.testing.server import Dispatcher, WebServiceServer
 from vtorm.testing.state import SESSION_IDLE, CrmState, User
 
 __all__ = ["Emulator"]
@@ -83,6 +83,7 @@ class Emulator:
         # Kept by the emulator, not the server: readable before start and after stop.
         self._calls: list[tuple[str, dict[str, str]]] = []
         self._faults = FaultPlan()
+        self._dispatcher = Dispatcher(self.state, faults=self._faults, calls=self._calls)
         self._server: WebServiceServer | None = None
         self._thread: threading.Thread | None = None
         self._seeded = False
@@ -110,6 +111,16 @@ class Emulator:
             raise RuntimeError("the emulator is not running; call start() first")
         return f"http://{self.host}:{self.port}/webservice.php"
 
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """What answers each request, over HTTP or through an ``InProcessTransport``.
+
+        It serves whether or not the HTTP server runs.
+        """
+        if self.demo and not self._seeded:
+            self._seed()
+        return self._dispatcher
+
     # -- life cycle ---------------------------------------------------------------------
 
     def start(self) -> Emulator:
@@ -117,12 +128,8 @@ class Emulator:
         if self._server is not None:
             return self
         if self.demo and not self._seeded:
-            demo: Any = importlib.import_module("vtorm.testing.demo")
-            demo.seed(self.state)
-            self._seeded = True
-        server = WebServiceServer(
-            (self.host, self.port), self.state, faults=self._faults, calls=self._calls
-        )
+            self._seed()
+        server = WebServiceServer((self.host, self.port), self._dispatcher)
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
@@ -133,6 +140,11 @@ class Emulator:
         )
         self._thread.start()
         return self
+
+    def _seed(self) -> None:
+        demo: Any = importlib.import_module("vtorm.testing.demo")
+        demo.seed(self.state)
+        self._seeded = True
 
     def stop(self) -> None:
         """Stop serving and close every connection."""

@@ -3,20 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from pathlib import Path
 
 from vtorm.testing.emulator import Emulator
 from vtorm.testing.state import SESSION_IDLE
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
+
+
+def _db_file(text: str) -> Path:
+    path = Path(text)
+    if not path.parent.is_dir():
+        folder = str(path.parent)
+        raise argparse.ArgumentTypeError(f"{text!r}: the folder {folder!r} does not exist")
+    return path
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``vtorm serve``."""
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        help="port to listen on (default: a free one, printed at start)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
         "--schema", metavar="DIR", default=None, help="describe dump to emulate (default: stock)"
     )
-    parser.add_argument("--db", metavar="FILE", default=None, help="SQLite file keeping the data")
+    parser.add_argument(
+        "--db",
+        metavar="FILE",
+        type=_db_file,
+        default=None,
+        help="SQLite file keeping the data (and the access key) between runs; default: memory",
+    )
+    parser.add_argument(
+        "--access-key",
+        metavar="KEY",
+        default=None,
+        help="the admin's access key (default: a random one, or the one kept in --db)",
+    )
     parser.add_argument("--demo", action="store_true", help="seed the demo data set")
     parser.add_argument(
         "--quirks",
@@ -51,11 +88,13 @@ def run(args: argparse.Namespace) -> int:
             demo=args.demo,
             quirks=None if args.quirks == "none" else args.quirks,
             session_idle=args.session_idle,
+            access_key=args.access_key,
         )
         crm.start()
-    except (OSError, ValueError) as exc:
-        print(f"vtorm serve: {exc}", file=sys.stderr)
-        return 1
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        # One line, as for a usage error: the port is taken, the file is not a database...
+        print(f"vtorm serve: error: {exc}", file=sys.stderr)
+        return 2
     print(f"URL:        {crm.url}")
     print(f"User name:  {crm.username}")
     print(f"Access key: {crm.access_key}")

@@ -5,6 +5,11 @@ of a POST-type operation from the form body only; ``operation`` and
 ``sessionName`` from either (PHP's ``$_REQUEST``). Answers are the JSON
 envelope (HTTP 200 even for errors), an empty HTTP 500 for what is a PHP fatal
 error on the real server, or plain text.
+
+:class:`Dispatcher` turns one request (method, target, headers, body bytes)
+into its :class:`Answer`; :class:`WebServiceServer` reads requests off
+sockets and hands them to it, and so does, without a socket,
+:class:`vtorm.testing.InProcessTransport`.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from vtorm.testing.operations.base import (
 )
 from vtorm.testing.state import CrmState
 
-__all__ = ["WebServiceServer", "encode"]
+__all__ = ["Answer", "Dispatcher", "WebServiceServer", "encode"]
 
 log = logging.getLogger("vtorm.testing")
 
@@ -103,7 +108,9 @@ def _failure(error: WsError) -> bytes:
     return encode(body).encode("utf-8")
 
 
-class _Answer:
+class Answer:
+    """One HTTP answer: status, content type and body bytes."""
+
     __slots__ = ("body", "content_type", "status")
 
     def __init__(self, status: int, content_type: str, body: bytes) -> None:
@@ -112,18 +119,18 @@ class _Answer:
         self.body = body
 
 
-_FATAL = _Answer(500, _HTML, b"")
+_FATAL = Answer(500, _HTML, b"")
 
 
-class WebServiceServer(ThreadingHTTPServer):
-    """A threaded HTTP/1.1 server answering one emulated CRM."""
+class Dispatcher:
+    """Answers ``/webservice.php`` requests for one emulated CRM, as the PHP server would.
 
-    daemon_threads = True
-    allow_reuse_address = True
+    It records what it receives in ``calls`` and meets the faults of ``faults``;
+    it is safe to use from many threads at once.
+    """
 
     def __init__(
         self,
-        address: tuple[str, int],
         crm: CrmState,
         *,
         faults: FaultPlan | None = None,
@@ -133,27 +140,36 @@ class WebServiceServer(ThreadingHTTPServer):
         self.faults = faults if faults is not None else FaultPlan()
         self.calls = calls if calls is not None else []
         self.operations = load()
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
         # id(text) -> (text, envelope bytes) of RawJson answers: the store hands out
         # the same text object while no record changes (and describe texts never
         # change), so a repeated answer skips building and UTF-8 encoding its
         # envelope. The text kept in the value pins its id while the entry lives.
         self.envelopes: dict[int, tuple[str, bytes]] = {}
-        super().__init__(address, _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away mid-answer is normal (timeouts, stopped tests): log quietly."""
-        log.debug("connection from %s ended abruptly", client_address, exc_info=True)
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Answer | None:
+        """The answer to one GET or POST (None: the connection closes without one).
 
-    def close_connections(self) -> None:
-        """Shut every open keep-alive connection (the server is stopping)."""
-        with self.connections_lock:
-            sockets = list(self.connections)
-            self.connections.clear()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        ``target`` is the request line's path and query string, ``headers``
+        have lower-case names.
+        """
+        if len(f"{method} {target} HTTP/1.1\r\n") > MAX_REQUEST_LINE + 1:
+            return Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG)
+        path, _, query_text = target.partition("?")
+        if not path.endswith("/webservice.php"):
+            return Answer(404, _HTML, b"<h1>Not Found</h1>")
+        query = dict(parse_qsl(query_text, keep_blank_values=True))
+        form: dict[str, str] = {}
+        files: dict[str, tuple[str, str, bytes]] = {}
+        if method == "POST" and body:
+            kind = headers.get("content-type") or ""
+            if kind.startswith("application/x-www-form-urlencoded"):
+                form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            elif kind.startswith("multipart/form-data"):
+                form, files = _multipart(kind, body)
+        answer, _ = self.answer(method, query, form, files)
+        return answer
 
     # -- one request --------------------------------------------------------
 
@@ -163,7 +179,7 @@ class WebServiceServer(ThreadingHTTPServer):
         query: dict[str, str],
         form: dict[str, str],
         files: Mapping[str, tuple[str, str, bytes]],
-    ) -> tuple[_Answer | None, Fault | None]:
+    ) -> tuple[Answer | None, Fault | None]:
         """The answer to one request (None: close without answering) and the fault it met."""
         request = {**query, **form}
         name = request.get("operation")
@@ -177,7 +193,7 @@ class WebServiceServer(ThreadingHTTPServer):
             if fault.kind == "http500":
                 return _FATAL, fault
             if fault.kind == "html":
-                return _Answer(200, _HTML, _HTML_PAGE), fault
+                return Answer(200, _HTML, _HTML_PAGE), fault
             if fault.kind == "delay":
                 time.sleep(fault.delay)
         answer = self._dispatch(method, name, request, query, form, files)
@@ -185,7 +201,7 @@ class WebServiceServer(ThreadingHTTPServer):
             if fault.kind == "drop_after":
                 return None, fault
             if fault.kind == "notice" and answer.content_type == _JSON:
-                answer = _Answer(answer.status, answer.content_type, _NOTICE + answer.body)
+                answer = Answer(answer.status, answer.content_type, _NOTICE + answer.body)
         return answer, fault
 
     def _dispatch(
@@ -196,7 +212,7 @@ class WebServiceServer(ThreadingHTTPServer):
         query: dict[str, str],
         form: dict[str, str],
         files: Mapping[str, tuple[str, str, bytes]],
-    ) -> _Answer:
+    ) -> Answer:
         op = self.operations.get(name.lower()) if name else None
         if op is None or request.get("format", "json") != "json":
             return _FATAL
@@ -223,17 +239,17 @@ class WebServiceServer(ThreadingHTTPServer):
             ctx = Context(crm, user, session_name if given else None, method, files)
             result = op.handler(ctx, params)
         except WsError as error:
-            return _Answer(200, _JSON, _failure(error))
+            return Answer(200, _JSON, _failure(error))
         except Fatal:
             return _FATAL
         except PlainText as text:
-            return _Answer(200, _HTML, str(text).encode("utf-8"))
+            return Answer(200, _HTML, str(text).encode("utf-8"))
         except Exception:
             log.exception("operation %s failed", name)
-            return _Answer(200, _JSON, _failure(internal_error()))
+            return Answer(200, _JSON, _failure(internal_error()))
         if isinstance(result, RawJson):
-            return _Answer(200, _JSON, self._envelope(result.text))
-        return _Answer(200, _JSON, _success(result))
+            return Answer(200, _JSON, self._envelope(result.text))
+        return Answer(200, _JSON, _success(result))
 
     def _envelope(self, text: str) -> bytes:
         envelopes = self.envelopes
@@ -245,6 +261,32 @@ class WebServiceServer(ThreadingHTTPServer):
             envelopes.clear()
         envelopes[id(text)] = (text, body)
         return body
+
+
+class WebServiceServer(ThreadingHTTPServer):
+    """A threaded HTTP/1.1 server handing each request to a :class:`Dispatcher`."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer is normal (timeouts, stopped tests): log quietly."""
+        log.debug("connection from %s ended abruptly", client_address, exc_info=True)
+
+    def close_connections(self) -> None:
+        """Shut every open keep-alive connection (the server is stopping)."""
+        with self.connections_lock:
+            sockets = list(self.connections)
+            self.connections.clear()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -280,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
                 # A TLS handshake sent to this plain-HTTP port: refuse it at once
                 # (its bytes need not hold the newline a request line waits for).
                 self.close_connection = True
-                self._send(_Answer(400, _HTML, b"<h1>Bad Request</h1>"))
+                self._send(Answer(400, _HTML, b"<h1>Bad Request</h1>"))
                 return
             line = self.rfile.readline(MAX_REQUEST_LINE + 2)
             if not line:
@@ -293,7 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
             if len(parts) != 3 or not parts[2].startswith("HTTP/"):
                 # Not HTTP (a TLS handshake, garbage): answer at once, read no further.
                 self.close_connection = True
-                self._send(_Answer(400, _HTML, b"<h1>Bad Request</h1>"))
+                self._send(Answer(400, _HTML, b"<h1>Bad Request</h1>"))
                 return
             headers: dict[str, str] = {}
             while True:
@@ -311,7 +353,7 @@ class _Handler(BaseHTTPRequestHandler):
             if method in ("GET", "POST"):
                 self._handle(method, headers)
             else:
-                self._send(_Answer(501, _HTML, b"<h1>Not Implemented</h1>"))
+                self._send(Answer(501, _HTML, b"<h1>Not Implemented</h1>"))
         except TimeoutError:
             self.close_connection = True
 
@@ -322,31 +364,18 @@ class _Handler(BaseHTTPRequestHandler):
             raw = self.rfile.readline(65537)
             if raw in (b"\r\n", b"\n", b""):
                 break
-        self._send(_Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG))
+        self._send(Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG))
 
     def _handle(self, method: str, headers: Mapping[str, str]) -> None:
-        path, _, query_text = self.path.partition("?")
         length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
-        if not path.endswith("/webservice.php"):
-            self._send(_Answer(404, _HTML, b"<h1>Not Found</h1>"))
-            return
-        query = dict(parse_qsl(query_text, keep_blank_values=True))
-        form: dict[str, str] = {}
-        files: dict[str, tuple[str, str, bytes]] = {}
-        if method == "POST" and body:
-            kind = headers.get("content-type") or ""
-            if kind.startswith("application/x-www-form-urlencoded"):
-                form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            elif kind.startswith("multipart/form-data"):
-                form, files = _multipart(kind, body)
-        answer, _ = self.server.answer(method, query, form, files)
+        answer = self.server.dispatcher.handle(method, self.path, headers, body)
         if answer is None:
             self.close_connection = True
             return
         self._send(answer)
 
-    def _send(self, answer: _Answer) -> None:
+    def _send(self, answer: Answer) -> None:
         head = (
             f"HTTP/1.1 {answer.status} {_STATUS.get(answer.status, 'OK')}\r\n"
             f"Server: Apache\r\nContent-Type: {answer.content_type}\r\n"

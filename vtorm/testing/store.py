@@ -58,9 +58,10 @@ _BLANK_REFERENCES = frozenset(
         ("PBXManager", "user"),
     }
 )
-# Types whose unset (NULL) column query rows answer as null, retrieve as "":
-# never written on create (dates, times of day, read-only numbers, files).
-_NULL_IN_ROWS = frozenset({"date", "datetime", "integer", "double", "currency"})
+# Types (besides dates, which the type registry covers) whose unset column is
+# NULL -- never written on create: datetimes, read-only numbers -- which query
+# rows answer as null and retrieve as "".
+_NULL_IN_ROWS = frozenset({"datetime", "integer", "double", "currency"})
 # A document's file name is NULL without a file (a comment's is '').
 _NULL_IN_ROWS_FIELDS = frozenset({("Documents", "filename")})
 
@@ -73,8 +74,8 @@ _UNSTORED_BEFORE: dict[tuple[str, str], str] = {("HelpDesk", "hours"): "update_l
 _SECRET_FIELDS = frozenset({"user_password", "confirm_password", "accesskey"})
 _PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
 
-# Values the server renders as JSON null rather than "" when unset.
-_NULL_TYPES = frozenset({"reference", "owner"})
+# How the server answers an unset value of a type (vtorm.types) -> render kind.
+_UNSET_KIND = {"null": "null", "null-in-query": "date", "empty": "text"}
 _NON_ENTITY_TARGETS = frozenset(
     {"Users", "Groups", "Currency", "DocumentFolders", "CompanyDetails", "Tax"}
 )
@@ -146,13 +147,12 @@ def _layout(schema: ModuleSchema) -> _Layout:
         if seen_id and _PSEUDO.match(name):
             # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
             continue
-        kind = (
-            "null"
-            if field.type in _NULL_TYPES
-            else "date"
-            if field.type in _NULL_IN_ROWS or (schema.name, name) in _NULL_IN_ROWS_FIELDS
-            else "text"
-        )
+        kind = _UNSET_KIND[field.kind.unset]
+        if kind == "text" and (
+            field.type in _NULL_IN_ROWS or (schema.name, name) in _NULL_IN_ROWS_FIELDS
+        ):
+            # Never written on create: NULL, which query rows answer as null.
+            kind = "date"
         if field.type == "owner" or (
             field.type == "reference"
             and field.refers_to

@@ -21,12 +21,22 @@ from typing import Any
 
 from vtorm.testing.operations.base import WsError, internal_error, invalid_id
 from vtorm.testing.schema import FieldSchema
+from vtorm.types import ASTRAL, NUMERIC_TYPES
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+__all__ = [
+    "NUMERIC_TYPES",
+    "coerce",
+    "double_scale",
+    "format_decimal",
+    "parse_element",
+    "php_float",
+    "php_text",
+    "reference",
+    "utf8mb3",
+    "zero",
+]
+
 _NUMBER_PREFIX = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_WSID = re.compile(r"^(\d+)x(\d+)$")
-
-NUMERIC_TYPES = frozenset({"integer", "double", "currency"})
 
 # Decimal places of the database columns behind double fields (currency is 8
 # everywhere); fields not listed here are DECIMAL(25,8) like currency.
@@ -61,7 +71,7 @@ def php_text(value: Any) -> str:
 
 def utf8mb3(text: str) -> str:
     """What a utf8mb3 column keeps of ``text``: every 4-byte character becomes ``????``."""
-    return text if text.isascii() else _ASTRAL.sub("????", text)
+    return text if text.isascii() else ASTRAL.sub("????", text)
 
 
 def php_float(text: str) -> Decimal:

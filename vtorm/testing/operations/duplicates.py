@@ -23,16 +23,23 @@ from vtorm.testing.store import Store
 __all__ = ["DUPLICATES", "check_unique", "unique_fields"]
 
 DUPLICATES = "Duplicate(s) detected!"
+# How describe spells a set flag (Products' pseudo-fields use strings).
+_TRUE = (True, 1, "1", "true")
 
 
 def unique_fields(schema: ModuleSchema) -> tuple[FieldSchema, ...]:
     """The editable fields of ``schema`` that must be unique (none if duplicates are allowed)."""
-    if schema.describe.get("allowDuplicates", False) is True:
+    if schema.describe.get("allowDuplicates", False) in _TRUE:
         return ()
+    unique = {
+        str(raw.get("name"))
+        for raw in schema.describe.get("fields") or ()
+        if isinstance(raw, dict) and raw.get("isunique") in _TRUE
+    }
     return tuple(
         field
         for field in schema.fields.values()
-        if field.editable and field.raw.get("isunique") is True and field.name != "id"
+        if field.editable and field.name in unique and field.name != "id"
     )
 
 

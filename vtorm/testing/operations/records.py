@@ -374,8 +374,14 @@ def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
     except ValueError:
         return
     seconds = max(int((end - start).total_seconds()), 0)
-    # With an end time the duration is the server's, whatever was sent.
-    if not values.get("duration_hours") or values.get("time_end"):
+    # A numeric field left out was filled with "0" (Calendar's is described as
+    # a time but holds whole hours): the server computes it then. With an end
+    # time the duration is the server's, whatever was sent.
+    if (
+        not values.get("duration_hours")
+        or values["duration_hours"] == "0"
+        or values.get("time_end")
+    ):
         values["duration_hours"] = str(seconds // 3600)
     if not values.get("duration_minutes") or values["duration_minutes"] == "0":
         values["duration_minutes"] = str(seconds % 3600 // 60)

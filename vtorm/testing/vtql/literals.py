@@ -30,8 +30,8 @@ MAX_ROWS = 100
 _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 _NUMBER = re.compile(r"[+-]?\d+")
 _ROW_COUNT = re.compile(r"\d+")
-# What MySQL reads as a number pasted bare: ASCII digits, ASCII blanks around them.
-_ID_NUMBER = re.compile(r"[ \t\n\r]*[+-]?[0-9]+[ \t\n\r]*")
+# MySQL reads ASCII digits and blanks only: a Unicode digit or separator breaks the SQL.
+_ID_NUMBER = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
 _PHP_NUMERIC = re.compile(
     r"[ \t\n\r\v\f]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[ \t\n\r\v\f]*"
 )

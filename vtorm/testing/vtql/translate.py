@@ -41,8 +41,8 @@ __all__ = ["Translation", "translate"]
 
 # How the server finds the module before parsing: the first word after "from".
 _MODULE = re.compile(r"[fF][rR][oO][mM][ \t\n\r\f\v]+([^ \t\n\r\f\v;]+)")
-_REFERENCE_TYPES = frozenset({"reference", "owner"})
-_NUMBER_TYPES = frozenset({"integer", "double", "currency"})
+# How the server compares a field (vtorm.types' query kinds), in this module's words.
+_COMPARED_AS = {"id": "ref", "number": "num", "text": "str"}
 _TEMPORAL = {
     "date": literals.normal_date,
     "datetime": literals.normal_datetime,
@@ -77,14 +77,8 @@ def _quote(name: str) -> str:
 def _kind(schema: ModuleSchema, name: str) -> str:
     if name == "id":
         return "id"
-    kind = schema.fields[name].type
-    if kind in _REFERENCE_TYPES:
-        return "ref"
-    if kind in _NUMBER_TYPES:
-        return "num"
-    if kind in _TEMPORAL:
-        return kind
-    return "str"
+    query = schema.fields[name].kind.query
+    return _COMPARED_AS.get(query, query)
 
 
 def _id_expression(kind: str, name: str) -> str:
@@ -181,7 +175,7 @@ def _check_condition(cond: Condition, schema: ModuleSchema) -> None:
     field = schema.fields.get(cond.field)
     if field is None:
         raise access_denied_field(cond.field)
-    if field.type in _REFERENCE_TYPES and cond.field != "id":
+    if field.kind.id_like and cond.field != "id":
         for token in cond.values:
             if token.text.strip("'\"") == "":
                 raise empty_id()

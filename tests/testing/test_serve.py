@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import requests
 from emulator_wire import Wire
 
 from vtorm.testing import Emulator
+from vtorm.testing.serve import add_arguments
 
 pytest_plugins = ["pytester"]
 
@@ -233,3 +235,13 @@ def test_stopped_emulator_refuses_connections() -> None:
     crm.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(url, params={"operation": "listtypes"}, timeout=2)
+
+
+def test_serve_takes_the_session_idle_lifetime() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).session_idle == 1440
+    assert parser.parse_args(["--session-idle", "60"]).session_idle == 60
+    assert parser.parse_args(["--session-idle", "0"]).session_idle is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--session-idle", "-1"])

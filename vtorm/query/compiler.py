@@ -327,8 +327,8 @@ class Group(NamedTuple):
     A group with negated LIKE leaves is sent without them (``where`` is the rest
     of the group) and answered client-side: rows whose id matches one of the
     ``minus`` clauses (the rest AND one positive LIKE) are skipped, and so are
-    rows with an empty value in one of the ``required`` columns, since every
-    comparison, negated or not, is false on an empty field.
+    rows with NULL (an empty date) in one of the ``required`` columns, since no
+    comparison, negated or not, holds on NULL; an empty text is ``''`` and does.
     """
 
     where: str

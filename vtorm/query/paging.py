@@ -91,8 +91,9 @@ def _filtered(client: QueryClient, query: Query, group: Group) -> Iterator[Row]:
     for row in _stream(client, query, group.where, 0, None):
         if row.get("id") in excluded:
             continue
-        # Every comparison, negated or not, is false on an empty field.
-        if any(row.get(wire) is None or row.get(wire) == "" for wire in required):
+        # A NULL field (null in the row, e.g. a date) matches no comparison, negated or
+        # not; an empty text ("") is the empty string, which a NOT LIKE does match.
+        if any(row.get(wire) is None for wire in required):
             continue
         yield row
 

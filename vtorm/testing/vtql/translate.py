@@ -30,6 +30,7 @@ from vtorm.testing.vtql.errors import (
     access_denied_field,
     access_denied_module,
     access_denied_select,
+    empty_id,
     invalid_id,
 )
 from vtorm.testing.vtql.functions import COLLATION, mysql_number
@@ -81,7 +82,8 @@ def _kind(schema: ModuleSchema, name: str) -> str:
 
 
 def _id_expression(kind: str, name: str) -> str:
-    return '"crmid"' if kind == "id" else f"vt_ref({_quote(name)})"
+    # An unset reference is 0 in the server's integer column: it matches != and <.
+    return '"crmid"' if kind == "id" else f"coalesce(vt_ref({_quote(name)}), 0)"
 
 
 class _Builder:
@@ -111,6 +113,9 @@ class _Builder:
             self.broken = True
             return "0"
         column = _quote(cond.field)
+        if kind == "str":
+            # The server stores an unset text as '': it compares as the empty string.
+            column = f"coalesce({column}, '')"
         if cond.op == "LIKE":
             pattern = values[0]
             return f"vt_like({column}, {self.marks([None if pattern is None else str(pattern)])})"
@@ -148,8 +153,14 @@ def _check_ids(statement: Statement) -> None:
     for cond in statement.conditions:
         if cond.field == "id":
             for token in cond.values:
-                if "x" not in token.text.strip("'\""):
-                    raise invalid_id()
+                _check_id_value(token.text.strip("'\""))
+
+
+def _check_id_value(text: str) -> None:
+    if text == "":
+        raise empty_id()
+    if "x" not in text:
+        raise invalid_id()
 
 
 def _check_columns(statement: Statement, schema: ModuleSchema) -> None:
@@ -166,6 +177,8 @@ def _check_condition(cond: Condition, schema: ModuleSchema) -> None:
         raise access_denied_field(cond.field)
     if field.kind.id_like and cond.field != "id":
         for token in cond.values:
+            if token.text.strip("'\"") == "":
+                raise empty_id()
             if "x" not in token.text:
                 raise invalid_id()
 

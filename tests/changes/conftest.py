@@ -142,6 +142,3 @@ def crm_records(queryset: Any) -> dict[str, dict[str, Any]]:
     """Every record ``queryset`` selects now, as the replica keeps them."""
     return {record.id: fields(record) for record in queryset.iterator()}
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "live: needs a real Vtiger (VTIGER_TEST_* variables)")

@@ -8,9 +8,7 @@ them with a feed filtered on that marker, and deletes them at the end.
 from __future__ import annotations
 
 import datetime
-import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +21,8 @@ from vtorm.changes.reading import seconds
 
 pytestmark = pytest.mark.live
 
-ENV = ("VTIGER_TEST_URL", "VTIGER_TEST_USERNAME", "VTIGER_TEST_ACCESS_KEY")
-
-
-@pytest.fixture
-def live() -> Iterator[vtorm.Client]:
-    """A client of the real server named by the environment."""
-    if not all(os.environ.get(name) for name in ENV):
-        pytest.skip(f"set {', '.join(ENV)} to run the live tests")
-    client = vtorm.Client(*(os.environ[name] for name in ENV))
-    yield client
-    client.close()
-
-
-def test_fallback_on_a_real_server(live: vtorm.Client, tmp_path: Path) -> None:
+def test_fallback_on_a_real_server(live_client: vtorm.Client, tmp_path: Path) -> None:
+    live = live_client
     marker = f"vtorm-feed-{uuid.uuid4().hex[:10]}"
     contacts = Contacts.objects.using(live)
     mine = contacts.filter(lastname__startswith=marker)

@@ -127,10 +127,23 @@ def _call_lines(head: str, name: str, args: Sequence[Arg], indent: str, tail: st
 
 
 def field_statement(
-    indent: str, target: str, union: Sequence[str], call: str, args: Sequence[Arg]
+    indent: str,
+    target: str,
+    union: Sequence[str],
+    call: str,
+    args: Sequence[Arg],
+    wrapper: str | None = None,
 ) -> list[str]:
-    """``target: A | B = call(args)`` laid out as ruff format does."""
+    """``target: A | B = call(args)`` laid out as ruff format does.
+
+    ``wrapper`` puts the union inside a subscript: ``target: Final[A | B] = ...``.
+    """
     annotation = " | ".join(union)
+    opening, closing = "(", ")"
+    if wrapper is not None:
+        # A subscript is split inside its own brackets, not wrapped in parentheses.
+        opening, closing = f"{wrapper}[", "]"
+        annotation = f"{wrapper}[{annotation}]"
     flat_call = _flat_call(call, args)
     single = f"{indent}{target}: {annotation} = {flat_call}"
     if _fits(single):
@@ -144,16 +157,17 @@ def field_statement(
         if _fits(inner + flat_call):
             return [f"{head}(", inner + flat_call, f"{indent})"]
         return [f"{head}(", *_call_lines(inner, call, args, inner, ""), f"{indent})"]
-    lines = [f"{indent}{target}: ("]
-    if _fits(inner + annotation) or len(union) == 1:
-        lines.append(inner + annotation)
+    lines = [f"{indent}{target}: {opening}"]
+    inside = annotation if wrapper is None else " | ".join(union)
+    if _fits(inner + inside) or len(union) == 1:
+        lines.append(inner + inside)
     else:
         lines.append(inner + union[0])
         lines.extend(f"{inner}| {member}" for member in union[1:])
-    if _fits(f"{indent}) = {flat_call}"):
-        lines.append(f"{indent}) = {flat_call}")
+    if _fits(f"{indent}{closing} = {flat_call}"):
+        lines.append(f"{indent}{closing} = {flat_call}")
     else:
-        lines.extend(_call_lines(f"{indent}) = ", call, args, indent, ""))
+        lines.extend(_call_lines(f"{indent}{closing} = ", call, args, indent, ""))
     return lines
 
 

@@ -36,6 +36,7 @@ __all__ = [
 MODULE_NAMES: frozenset[str] = frozenset(
     {
         "Decimal",
+        "Final",
         "Literal",
         "Model",
         "annotations",

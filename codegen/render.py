@@ -144,7 +144,12 @@ def _class_lines(plan: ModulePlan, class_of: dict[str, str]) -> list[str]:
         # Mandatory fields too: an instance may be built or loaded partially
         # (only()); mandatory fields are checked before create instead.
         union = [*union, "None"]
-        lines.extend(field_statement("    ", field.attr, union, "field", _field_args(field)))
+        # Final makes mypy refuse an assignment to a field the server sets itself;
+        # at run time field() refuses it too.
+        wrapper = None if field.spec.editable else "Final"
+        lines.extend(
+            field_statement("    ", field.attr, union, "field", _field_args(field), wrapper)
+        )
     return lines
 
 
@@ -160,8 +165,13 @@ def _imports(plans: Sequence[ModulePlan], class_of: dict[str, str]) -> list[str]
         stdlib.append("import datetime")
     if "Decimal" in used:
         stdlib.append("from decimal import Decimal")
+    typing = []
+    if any(not field.spec.editable for plan in plans for field in plan.fields):
+        typing.append("Final")
     if any(field.alias for plan in plans for field in plan.fields):
-        stdlib.append("from typing import Literal")
+        typing.append("Literal")
+    if typing:
+        stdlib.append(f"from typing import {', '.join(typing)}")
     if stdlib:
         lines += [*stdlib, ""]
     lines += ["import attrs", "", "from vtorm import Model, field"]

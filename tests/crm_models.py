@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
@@ -487,7 +487,7 @@ class Accounts(Model):
         mandatory=True,
         nullable=False,
     )
-    account_no: str | None = field(
+    account_no: Final[str | None] = field(
         "account_no",
         "string",
         label="Organization Number",
@@ -582,10 +582,10 @@ class Accounts(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -602,7 +602,9 @@ class Accounts(Model):
     isconvertedfromlead: bool | None = field(
         "isconvertedfromlead", "boolean", label="Is Converted From Lead", default="no"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     bill_street: str | None = field("bill_street", "text", label="Billing Address")
@@ -629,7 +631,7 @@ class Assets(Model):
         id_prefix = "32"
         label_fields = ("assetname",)
 
-    asset_no: str | None = field(
+    asset_no: Final[str | None] = field(
         "asset_no", "string", label="Asset No", editable=False, nullable=False
     )
     product: Products | str | None = field(
@@ -682,10 +684,10 @@ class Assets(Model):
     contact: Contacts | str | None = field(
         "contact", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -700,7 +702,9 @@ class Assets(Model):
         nullable=False,
     )
     description: str | None = field("description", "text", label="Notes")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -790,10 +794,10 @@ class Calendar(Model):
     sendnotification: bool | None = field(
         "sendnotification", "boolean", label="Send Notification", nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -840,7 +844,9 @@ class Calendar(Model):
         refers_to=("Users",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -857,7 +863,7 @@ class Campaigns(Model):
     campaignname: str | None = field(
         "campaignname", "string", label="Campaign Name", mandatory=True
     )
-    campaign_no: str | None = field(
+    campaign_no: Final[str | None] = field(
         "campaign_no", "string", label="Campaign No", editable=False, nullable=False
     )
     campaigntype: CampaignsCampaigntype | None = field(
@@ -900,10 +906,10 @@ class Campaigns(Model):
         "targetaudience", "string", label="Target Audience"
     )
     targetsize: int | None = field("targetsize", "integer", label="TargetSize")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -917,7 +923,9 @@ class Campaigns(Model):
         refers_to=("Users",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     expectedresponse: CampaignsExpectedresponse | None = field(
@@ -984,7 +992,7 @@ class Contacts(Model):
 
     salutationtype: str | None = field("salutationtype", "string", label="Salutation")
     firstname: str | None = field("firstname", "string", label="First Name")
-    contact_no: str | None = field(
+    contact_no: Final[str | None] = field(
         "contact_no", "string", label="Contact Id", editable=False, nullable=False
     )
     phone: str | None = field("phone", "phone", label="Office Phone")
@@ -1038,10 +1046,10 @@ class Contacts(Model):
     )
     reference: bool | None = field("reference", "boolean", label="Reference")
     notify_owner: bool | None = field("notify_owner", "boolean", label="Notify Owner")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1058,7 +1066,9 @@ class Contacts(Model):
     isconvertedfromlead: bool | None = field(
         "isconvertedfromlead", "boolean", label="Is Converted From Lead", default="no"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     portal: bool | None = field("portal", "boolean", label="Portal User")
@@ -1155,10 +1165,10 @@ class Documents(Model):
     notes_title: str | None = field(
         "notes_title", "string", label="Title", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1170,10 +1180,10 @@ class Documents(Model):
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     notecontent: str | None = field("notecontent", "text", label="Note")
-    filetype: str | None = field(
+    filetype: Final[str | None] = field(
         "filetype", "string", label="File Type", editable=False
     )
-    filesize: int | None = field(
+    filesize: Final[int | None] = field(
         "filesize", "integer", label="File Size", editable=False, nullable=False
     )
     filelocationtype: str | None = field(
@@ -1183,7 +1193,7 @@ class Documents(Model):
     filestatus: bool | None = field(
         "filestatus", "boolean", label="Active", default="1"
     )
-    filedownloadcount: int | None = field(
+    filedownloadcount: Final[int | None] = field(
         "filedownloadcount", "integer", label="Download Count", editable=False
     )
     folderid: DocumentFolders | str | None = field(
@@ -1193,7 +1203,7 @@ class Documents(Model):
         refers_to=("DocumentFolders",),
         nullable=False,
     )
-    note_no: str | None = field(
+    note_no: Final[str | None] = field(
         "note_no", "string", label="Document No", editable=False, nullable=False
     )
     modifiedby: str | None = field(
@@ -1203,7 +1213,9 @@ class Documents(Model):
         refers_to=("Users",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1231,10 +1243,10 @@ class Emails(Model):
     filename: str | None = field("filename", "file", label="Attachment", nullable=False)
     description: str | None = field("description", "text", label="Description")
     time_start: datetime.time | None = field("time_start", "time", label="Time Sent")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1273,7 +1285,9 @@ class Emails(Model):
         picklist=("SAVED", "SENT", "MAILSCANNER"),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     click_count: int | None = field(
         "click_count", "integer", label="Click Count", default="0", nullable=False
     )
@@ -1369,10 +1383,10 @@ class Events(Model):
         nullable=False,
     )
     location: str | None = field("location", "string", label="Location")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1408,7 +1422,9 @@ class Events(Model):
         refers_to=("Contacts",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1425,7 +1441,7 @@ class Faq(Model):
     product_id: Products | str | None = field(
         "product_id", "reference", label="Product Name", refers_to=("Products",)
     )
-    faq_no: str | None = field(
+    faq_no: Final[str | None] = field(
         "faq_no", "string", label="Faq Number", editable=False, nullable=False
     )
     faqcategories: FaqFaqcategories | None = field(
@@ -1447,10 +1463,10 @@ class Faq(Model):
         "question", "text", label="Question", mandatory=True, nullable=False
     )
     faq_answer: str | None = field("faq_answer", "text", label="Answer", mandatory=True)
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1464,7 +1480,9 @@ class Faq(Model):
         refers_to=("Users",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1491,7 +1509,7 @@ class HelpDesk(Model):
         id_prefix = "17"
         label_fields = ("title",)
 
-    ticket_no: str | None = field(
+    ticket_no: Final[str | None] = field(
         "ticket_no", "string", label="Ticket Number", editable=False, nullable=False
     )
     assigned_user_id: str | None = field(
@@ -1531,10 +1549,10 @@ class HelpDesk(Model):
     )
     hours: Decimal | None = field("hours", "double", label="Hours")
     days: Decimal | None = field("days", "double", label="Days")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1555,7 +1573,9 @@ class HelpDesk(Model):
     contact_id: Contacts | str | None = field(
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     description: str | None = field("description", "text", label="Description")
@@ -1629,10 +1649,10 @@ class Invoice(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1684,7 +1704,7 @@ class Invoice(Model):
         label="Terms & Conditions",
         default="\n - Unless otherwise agreed in writing by the supplier all invoices are payable within thirty (30) days of the date of invoice, in the currency of the invoice, drawn on a bank based in India or by such other method as is agreed in advance by the Supplier.\n\n - All prices are not inclusive of VAT which shall be payable in addition by the Customer at the applicable rate.",
     )
-    invoice_no: str | None = field(
+    invoice_no: Final[str | None] = field(
         "invoice_no", "string", label="Invoice No", editable=False
     )
     productid: Products | Services | str | None = field(
@@ -1719,7 +1739,9 @@ class Invoice(Model):
     potential_id: Potentials | str | None = field(
         "potential_id", "reference", label="Opportunity Name", refers_to=("Potentials",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
@@ -1764,7 +1786,7 @@ class Leads(Model):
 
     salutationtype: str | None = field("salutationtype", "string", label="Salutation")
     firstname: str | None = field("firstname", "string", label="First Name")
-    lead_no: str | None = field(
+    lead_no: Final[str | None] = field(
         "lead_no", "string", label="Lead Number", editable=False, nullable=False
     )
     phone: str | None = field("phone", "phone", label="Primary Phone")
@@ -1876,10 +1898,10 @@ class Leads(Model):
     secondaryemail: str | None = field(
         "secondaryemail", "email", label="Secondary Email"
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -1894,7 +1916,9 @@ class Leads(Model):
         nullable=False,
     )
     emailoptout: bool | None = field("emailoptout", "boolean", label="Email Opt Out")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     lane: str | None = field("lane", "text", label="Street")
@@ -1940,7 +1964,7 @@ class LineItem(Model):
         "discount_amount", "double", label="discount amount"
     )
     comment: str | None = field("comment", "text", label="comment")
-    incrementondel: str | None = field(
+    incrementondel: Final[str | None] = field(
         "incrementondel",
         "autogenerated",
         label="incrementondel",
@@ -1973,10 +1997,10 @@ class ModComments(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2018,7 +2042,7 @@ class ModComments(Model):
             "SalesOrder",
         ),
     )
-    creator: str | None = field(
+    creator: Final[str | None] = field(
         "creator",
         "reference",
         label="Creator",
@@ -2029,7 +2053,9 @@ class ModComments(Model):
     parent_comments: ModComments | str | None = field(
         "parent_comments", "reference", label="Related To", refers_to=("ModComments",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     customer: Contacts | str | None = field(
         "customer", "reference", label="Customer", refers_to=("Contacts",)
     )
@@ -2053,10 +2079,10 @@ class PBXManager(Model):
 
     direction: str | None = field("direction", "string", label="Direction")
     callstatus: str | None = field("callstatus", "string", label="Call Status")
-    starttime: datetime.datetime | None = field(
+    starttime: Final[datetime.datetime | None] = field(
         "starttime", "datetime", label="Start Time", editable=False
     )
-    endtime: datetime.datetime | None = field(
+    endtime: Final[datetime.datetime | None] = field(
         "endtime", "datetime", label="End Time", editable=False
     )
     totalduration: int | None = field(
@@ -2082,17 +2108,19 @@ class PBXManager(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    CreatedTime: datetime.datetime | None = field(
+    CreatedTime: Final[datetime.datetime | None] = field(
         "CreatedTime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    ModifiedTime: datetime.datetime | None = field(
+    ModifiedTime: Final[datetime.datetime | None] = field(
         "ModifiedTime",
         "datetime",
         label="Modified Time",
         editable=False,
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
@@ -2111,7 +2139,7 @@ class Potentials(Model):
         mandatory=True,
         nullable=False,
     )
-    potential_no: str | None = field(
+    potential_no: Final[str | None] = field(
         "potential_no",
         "string",
         label="Opportunity Number",
@@ -2176,10 +2204,10 @@ class Potentials(Model):
     campaignid: Campaigns | str | None = field(
         "campaignid", "reference", label="Campaign Source", refers_to=("Campaigns",)
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2203,7 +2231,9 @@ class Potentials(Model):
     contact_id: Contacts | str | None = field(
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -2220,7 +2250,7 @@ class PriceBooks(Model):
     bookname: str | None = field(
         "bookname", "string", label="Price Book Name", mandatory=True
     )
-    pricebook_no: str | None = field(
+    pricebook_no: Final[str | None] = field(
         "pricebook_no",
         "string",
         label="Price Book Number",
@@ -2228,10 +2258,10 @@ class PriceBooks(Model):
         nullable=False,
     )
     active: bool | None = field("active", "boolean", label="Active", default="1")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2254,7 +2284,9 @@ class PriceBooks(Model):
         nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -2302,7 +2334,7 @@ class Products(Model):
     productname: str | None = field(
         "productname", "string", label="Product Name", mandatory=True
     )
-    product_no: str | None = field(
+    product_no: Final[str | None] = field(
         "product_no", "string", label="Product Number", editable=False, nullable=False
     )
     productcode: str | None = field("productcode", "string", label="Part Number")
@@ -2359,10 +2391,10 @@ class Products(Model):
             "308-Sales-Books",
         ),
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2416,7 +2448,9 @@ class Products(Model):
     purchase_cost: Decimal | None = field(
         "purchase_cost", "currency", label="Purchase Cost"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     tax1: Decimal | None = field("tax1", "double", label="VAT", default="4.500")
@@ -2474,7 +2508,7 @@ class Project(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    project_no: str | None = field(
+    project_no: Final[str | None] = field(
         "project_no", "string", label="Project Number", editable=False
     )
     targetbudget: str | None = field("targetbudget", "string", label="Target Budget")
@@ -2502,10 +2536,10 @@ class Project(Model):
             "100%",
         ),
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2520,7 +2554,9 @@ class Project(Model):
         nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     isconvertedfrompotential: bool | None = field(
@@ -2565,16 +2601,16 @@ class ProjectMilestone(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    projectmilestone_no: str | None = field(
+    projectmilestone_no: Final[str | None] = field(
         "projectmilestone_no",
         "string",
         label="Project Milestone Number",
         editable=False,
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2589,7 +2625,9 @@ class ProjectMilestone(Model):
         nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -2631,7 +2669,7 @@ class ProjectTask(Model):
     projecttasknumber: int | None = field(
         "projecttasknumber", "integer", label="Project Task Number"
     )
-    projecttask_no: str | None = field(
+    projecttask_no: Final[str | None] = field(
         "projecttask_no", "string", label="Project Task No", editable=False
     )
     projecttaskprogress: ProjectTaskProjecttaskprogress | None = field(
@@ -2656,10 +2694,10 @@ class ProjectTask(Model):
     )
     startdate: datetime.date | None = field("startdate", "date", label="Start Date")
     enddate: datetime.date | None = field("enddate", "date", label="End Date")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2674,7 +2712,9 @@ class ProjectTask(Model):
         nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     projecttaskstatus: ProjectTaskProjecttaskstatus | None = field(
@@ -2694,7 +2734,7 @@ class PurchaseOrder(Model):
         id_prefix = "5"
         label_fields = ("subject",)
 
-    purchaseorder_no: str | None = field(
+    purchaseorder_no: Final[str | None] = field(
         "purchaseorder_no", "string", label="Purchase Order Number", editable=False
     )
     subject: str | None = field("subject", "string", label="Subject", mandatory=True)
@@ -2748,10 +2788,10 @@ class PurchaseOrder(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -2830,7 +2870,9 @@ class PurchaseOrder(Model):
     hdnS_H_Percent: Decimal | None = field(
         "hdnS_H_Percent", "double", label="Taxes On Charges"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
@@ -2873,7 +2915,7 @@ class Quotes(Model):
         id_prefix = "4"
         label_fields = ("subject",)
 
-    quote_no: str | None = field(
+    quote_no: Final[str | None] = field(
         "quote_no", "string", label="Quote Number", editable=False
     )
     subject: str | None = field("subject", "string", label="Subject", mandatory=True)
@@ -2929,10 +2971,10 @@ class Quotes(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -3009,7 +3051,9 @@ class Quotes(Model):
     hdnS_H_Percent: Decimal | None = field(
         "hdnS_H_Percent", "double", label="Taxes On Charges"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
@@ -3055,10 +3099,10 @@ class SMSNotifier(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -3073,7 +3117,9 @@ class SMSNotifier(Model):
         refers_to=("Users",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
@@ -3085,7 +3131,7 @@ class SalesOrder(Model):
         id_prefix = "6"
         label_fields = ("subject",)
 
-    salesorder_no: str | None = field(
+    salesorder_no: Final[str | None] = field(
         "salesorder_no", "string", label="Sales Order Number", editable=False
     )
     subject: str | None = field("subject", "string", label="Subject", mandatory=True)
@@ -3146,10 +3192,10 @@ class SalesOrder(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -3269,11 +3315,13 @@ class SalesOrder(Model):
     hdnS_H_Percent: Decimal | None = field(
         "hdnS_H_Percent", "double", label="Taxes On Charges"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
-    last_recurring_date: datetime.date | None = field(
+    last_recurring_date: Final[datetime.date | None] = field(
         "last_recurring_date", "date", label="Next Invoice Date", editable=False
     )
     # "shipping_&_handling" is not a valid Python identifier: attribute shipping_handling
@@ -3318,10 +3366,10 @@ class ServiceContracts(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -3329,7 +3377,7 @@ class ServiceContracts(Model):
         nullable=False,
     )
     start_date: datetime.date | None = field("start_date", "date", label="Start Date")
-    end_date: datetime.date | None = field(
+    end_date: Final[datetime.date | None] = field(
         "end_date", "date", label="End Date", editable=False
     )
     sc_related_to: Contacts | Accounts | str | None = field(
@@ -3348,10 +3396,10 @@ class ServiceContracts(Model):
     used_units: Decimal | None = field("used_units", "double", label="Used Units")
     subject: str | None = field("subject", "string", label="Subject", mandatory=True)
     due_date: datetime.date | None = field("due_date", "date", label="Due date")
-    planned_duration: str | None = field(
+    planned_duration: Final[str | None] = field(
         "planned_duration", "string", label="Planned Duration (in Days)", editable=False
     )
-    actual_duration: str | None = field(
+    actual_duration: Final[str | None] = field(
         "actual_duration", "string", label="Actual Duration (in Days)", editable=False
     )
     contract_status: ServiceContractsContractStatus | None = field(
@@ -3379,10 +3427,10 @@ class ServiceContracts(Model):
         label="Type",
         picklist=("Support", "Services", "Administrative"),
     )
-    progress: Decimal | None = field(
+    progress: Final[Decimal | None] = field(
         "progress", "double", label="Progress", editable=False
     )
-    contract_no: str | None = field(
+    contract_no: Final[str | None] = field(
         "contract_no", "string", label="Contract Number", editable=False
     )
     modifiedby: str | None = field(
@@ -3392,7 +3440,9 @@ class ServiceContracts(Model):
         refers_to=("Users",),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -3409,7 +3459,7 @@ class Services(Model):
     servicename: str | None = field(
         "servicename", "string", label="Service Name", mandatory=True
     )
-    service_no: str | None = field(
+    service_no: Final[str | None] = field(
         "service_no", "string", label="Service Number", editable=False, nullable=False
     )
     discontinued: bool | None = field(
@@ -3428,10 +3478,10 @@ class Services(Model):
         "expiry_date", "date", label="Support Expiry Date"
     )
     website: str | None = field("website", "url", label="Website")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -3469,7 +3519,9 @@ class Services(Model):
         "commissionrate", "double", label="Commission Rate"
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     purchase_cost: Decimal | None = field(
@@ -3490,18 +3542,26 @@ class Tax(Model):
         id_prefix = "34"
         label_fields = ("taxlabel",)
 
-    taxname: str | None = field("taxname", "string", label="taxname", editable=False)
-    taxlabel: str | None = field("taxlabel", "string", label="taxlabel", editable=False)
-    percentage: Decimal | None = field(
+    taxname: Final[str | None] = field(
+        "taxname", "string", label="taxname", editable=False
+    )
+    taxlabel: Final[str | None] = field(
+        "taxlabel", "string", label="taxlabel", editable=False
+    )
+    percentage: Final[Decimal | None] = field(
         "percentage", "double", label="percentage", editable=False
     )
     deleted: int | None = field("deleted", "integer", label="deleted")
-    method: str | None = field("method", "string", label="method", editable=False)
-    type: str | None = field("type", "string", label="type", editable=False)
-    compoundon: str | None = field(
+    method: Final[str | None] = field(
+        "method", "string", label="method", editable=False
+    )
+    type: Final[str | None] = field("type", "string", label="type", editable=False)
+    compoundon: Final[str | None] = field(
         "compoundon", "string", label="compoundon", editable=False
     )
-    regions: str | None = field("regions", "text", label="regions", editable=False)
+    regions: Final[str | None] = field(
+        "regions", "text", label="regions", editable=False
+    )
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
@@ -3615,7 +3675,7 @@ class Users(Model):
         "address_postalcode", "string", label="Postal Code"
     )
     address_country: str | None = field("address_country", "string", label="Country")
-    accesskey: str | None = field(
+    accesskey: Final[str | None] = field(
         "accesskey", "autogenerated", label="Access Key", editable=False
     )
     time_zone: UsersTimeZone | None = field(
@@ -3891,7 +3951,7 @@ class Vendors(Model):
     vendorname: str | None = field(
         "vendorname", "string", label="Vendor Name", mandatory=True
     )
-    vendor_no: str | None = field(
+    vendor_no: Final[str | None] = field(
         "vendor_no", "string", label="Vendor Number", editable=False, nullable=False
     )
     phone: str | None = field("phone", "string", label="Primary Phone")
@@ -3914,10 +3974,10 @@ class Vendors(Model):
         ),
     )
     category: str | None = field("category", "string", label="Category")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
+    modifiedtime: Final[datetime.datetime | None] = field(
         "modifiedtime",
         "datetime",
         label="Modified Time",
@@ -3941,6 +4001,8 @@ class Vendors(Model):
     assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")

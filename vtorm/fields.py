@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from vtorm.errors import FieldError
 from vtorm.types import FieldType, field_type
 
 __all__ = ["FieldInfo", "field"]
@@ -81,5 +82,14 @@ def field(
     return attrs.field(
         default=None,
         metadata={"vtorm": info},
-        on_setattr=None if editable else attrs.setters.frozen,
+        on_setattr=None if editable else _refuse_assignment,
+    )
+
+
+def _refuse_assignment(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Any:
+    info: FieldInfo = attribute.metadata["vtorm"]
+    label = f" ({info.label})" if info.label and info.label != attribute.name else ""
+    raise FieldError(
+        f"{type(instance).__name__}.{attribute.name}{label} is read-only: the CRM sets it "
+        f"and ignores any value sent, so it cannot be assigned (tried {value!r})"
     )

@@ -166,3 +166,34 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
         (a, b) for a, b in zip(first.splitlines(), later.splitlines(), strict=True) if a != b
     ]
     assert changed == [("Generated: 2026-11-29", "Generated: 2028-01-03")]
+
+
+def test_mypy_flags_an_assignment_to_a_read_only_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server sets contact_no itself: Final in the generated class, so mypy
+    # refuses the assignment that field() refuses at run time.
+    snippet = tmp_path / "use_read_only.py"
+    snippet.write_text(
+        "from crm_models import Contacts\n"
+        "\n"
+        'contact = Contacts(lastname="x", contact_no="CON1")\n'
+        'contact.lastname = "y"\n'
+        'contact.contact_no = "CON2"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(snippet),
+        ]
+    )
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert status == 1, stdout + stderr
+    assert len(errors) == 1, stdout
+    assert errors[0].endswith(':5: error: Cannot assign to final attribute "contact_no"  [misc]')

@@ -91,7 +91,9 @@ def test_annotations_per_type(stock_text: str) -> None:
     assert contacts["assigned_user_id"] == "str | None"  # owner, mandatory
     assert contacts["leadsource"] == "ContactsLeadsource | None"
     assert contacts["donotcall"] == "bool | None"
-    assert contacts["createdtime"] == "datetime.datetime | None"
+    # Read-only: Final, so mypy refuses an assignment (field() refuses it at run time).
+    assert contacts["createdtime"] == "Final[datetime.datetime | None]"
+    assert contacts["contact_no"] == "Final[str | None]"
     assert "id" not in contacts
     assert ann["Products"]["unit_price"] == "Decimal | None"
     assert ann["Products"]["qtyinstock"] == "Decimal | None"
@@ -109,9 +111,8 @@ def test_annotations_per_type(stock_text: str) -> None:
     assert ann["Groups"]["groupname"] == "str | None"
     assert "Invoice" in ann
     assert ann["Invoice"]["shipping_handling"] == "Decimal | None"
-    assert (
-        "import datetime\nfrom decimal import Decimal\nfrom typing import Literal\n" in stock_text
-    )
+    imports = "import datetime\nfrom decimal import Decimal\nfrom typing import Final, Literal\n"
+    assert imports in stock_text
 
 
 def test_metadata_and_docstrings(stock_text: str) -> None:
@@ -131,7 +132,7 @@ def test_metadata_and_docstrings(stock_text: str) -> None:
     assert "__module_name__" not in stock_text
     # Not editable: passed on, so the model freezes it.
     assert (
-        "    contact_no: str | None = field(\n"
+        "    contact_no: Final[str | None] = field(\n"
         '        "contact_no", "string", label="Contact Id", editable=False, nullable=False\n'
         "    )\n"
     ) in stock_text

@@ -376,6 +376,19 @@ def test_slices_and_indexing(client: Any, records: Any, counter: Any) -> None:
     assert len(count) == 1
 
 
+def test_negative_indexing_points_to_last_and_reverse(client: Any, records: Any) -> None:
+    qs = Contacts.objects.using(client).all()
+    advice = r"use qs\.last\(\) .* qs\.reverse\(\)\[2\] for the one 3 "
+    with pytest.raises(ValueError, match=advice):
+        qs[-3]
+    with pytest.raises(ValueError, match=r"qs\.reverse\(\)\[:n\] holds the last n records"):
+        qs[-5:]
+    every = sorted((r["id"] for r in records), key=num)
+    assert qs.reverse()[2].id == every[-3]
+    last = qs.last()
+    assert last is not None and last.id == every[-1]
+
+
 def test_ordering_by_a_non_unique_column_pages_correctly(client: Any, records: Any) -> None:
     qs = Contacts.objects.using(client).filter(lastname__startswith="Bulk").order_by("title")
     got = [(obj.title, obj.id) for obj in qs]

@@ -194,7 +194,11 @@ class QuerySet(Generic[M]):
         cache = self._result_cache
         if isinstance(key, int):
             if key < 0:
-                raise ValueError("Negative indexing is not supported.")
+                raise ValueError(
+                    f"Negative indexing is not supported: qs[{key}] would need the whole "
+                    "result first; use qs.last() for the last record, or "
+                    f"qs.reverse()[{-key - 1}] for the one {-key} from the end."
+                )
             if cache is not None:
                 if key >= len(cache):
                     raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
@@ -209,7 +213,11 @@ class QuerySet(Generic[M]):
             raise ValueError("Slicing a QuerySet with a step is not supported.")
         start, stop = key.start or 0, key.stop
         if start < 0 or (stop is not None and stop < 0):
-            raise ValueError("Negative indexing is not supported.")
+            raise ValueError(
+                "Negative indexing is not supported: a slice from the end would need the "
+                "whole result first; reverse the order instead (qs.reverse()[:n] holds the "
+                "last n records, last first)."
+            )
         window = self._window(start, stop)
         if cache is not None:
             window._result_cache = cache[start:stop]

@@ -1,4 +1,4 @@
-"""The runtime of generated model classes: ``Model``, ``field()`` and dirty tracking.
+"""The runtime of generated model classes: ``Model``, its options, identity and dirty tracking.
 
 A generated class (see ``docs/architecture.md``) is an attrs class deriving
 from :class:`Model`, one attribute per describe field made with

@@ -21,7 +21,7 @@ import attrs
 
 from vtorm.errors import VtormError
 
-from .drift import compare_file
+from .drift import compare_text, recorded_modules
 from .output import write_atomic
 from .render import render
 from .schema import Schema, SchemaError, SourceInfo
@@ -34,9 +34,18 @@ from .source import (
     live_client,
 )
 
-__all__ = ["add_arguments", "add_crm_arguments", "load_schema", "main", "run"]
+__all__ = ["DESCRIPTION", "add_arguments", "add_crm_arguments", "load_schema", "main", "run"]
 
 PROG = "vtorm codegen"
+#: What ``--help`` says (plain text: argparse shows it as it is).
+DESCRIPTION = """\
+Write typed model classes for a Vtiger CRM's modules, or with --check compare
+an existing file with the CRM's schema.
+
+The schema comes from --schema DIR (a vtorm dump-schema directory), else from
+--url/--username/--access-key or the VTIGER_URL, VTIGER_USERNAME and
+VTIGER_ACCESS_KEY variables, else from the embedded emulator's stock modules.
+Exit status: 0 done (or no drift), 1 drift found, 2 error."""
 
 
 def add_crm_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--check",
         action="store_true",
         help="write nothing; exit 1 and list the differences when FILE no longer "
-        "matches the schema",
+        "matches the schema (default modules: those FILE was generated for)",
     )
     parser.add_argument(
         "--date",
@@ -131,7 +140,8 @@ def load_schema(args: argparse.Namespace, prog: str = PROG) -> Schema:
             file=sys.stderr,
         )
     with live_client(credentials) as (client, emulated):
-        raw = fetch_raw(client, modules)
+        # The emulator's URL (a fresh port) would mean nothing in a message.
+        raw = fetch_raw(client, modules, where=EMULATOR_SOURCE if emulated else None)
     # The emulator's URL (a fresh port each run) means nothing once it has stopped.
     info = SourceInfo(
         description=EMULATOR_SOURCE if emulated else raw.url,
@@ -143,34 +153,64 @@ def load_schema(args: argparse.Namespace, prog: str = PROG) -> Schema:
     return from_raw(raw, info)
 
 
+def _check(args: argparse.Namespace) -> int:
+    path = Path(args.out)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemaError(
+            f"{path} does not exist, so there is nothing to check; "
+            "generate it first (the same command without --check)"
+        ) from None
+    if args.modules is None:
+        # A file generated for some modules is checked for those, not for
+        # every module of the CRM.
+        args = argparse.Namespace(**{**vars(args), "modules": recorded_modules(text)})
+    schema = load_schema(args)
+    differences = compare_text(text, path, schema)
+    if differences:
+        print(f"{path} does not match {schema.info.description}:")
+        for line in differences:
+            print(f"  {line}")
+        return 1
+    print(f"{path} matches {schema.info.description} ({len(schema.modules)} modules)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Generate (or, with ``--check``, compare) the models file."""
     try:
-        schema = load_schema(args)
         if args.check:
-            differences = compare_file(args.out, schema)
-            if differences:
-                print(f"{args.out} does not match {schema.info.description}:")
-                for line in differences:
-                    print(f"  {line}")
-                return 1
-            print(f"{args.out} matches {schema.info.description} ({len(schema.modules)} modules)")
-            return 0
+            return _check(args)
+        out_dir = Path(args.out).parent
+        if not out_dir.is_dir():
+            # Before the CRM is read: nothing could be written anyway.
+            raise FileNotFoundError(
+                f"cannot write {args.out}: the directory {out_dir} does not exist"
+            )
+        schema = load_schema(args)
         text = render(schema, date=generation_date(args.date))
         write_atomic(args.out, text)
     except (VtormError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    fields = sum(len(module.fields) for module in schema.modules)
+    fields = sum(len(module.record_fields) for module in schema.modules)
     print(f"wrote {args.out}: {len(schema.modules)} models, {fields} fields", file=sys.stderr)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m codegen``: the same as ``vtorm codegen``."""
+    """``python -m vtorm.codegen``: the same as ``vtorm codegen``."""
     import logging
 
-    parser = argparse.ArgumentParser(prog="python -m vtorm.codegen", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m vtorm.codegen",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_arguments(parser)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return run(parser.parse_args(argv))
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    return run(args)

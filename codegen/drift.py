@@ -10,7 +10,9 @@ compared with what the generator would make of the schema now. The header
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import itertools
+import shlex
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,16 @@ import attrs
 from .naming import plan_modules
 from .schema import Schema, SchemaError
 
-__all__ = ["FieldSummary", "ModuleSummary", "compare_file", "diff", "read_models", "summarize"]
+__all__ = [
+    "FieldSummary",
+    "ModuleSummary",
+    "compare_file",
+    "compare_text",
+    "diff",
+    "read_models",
+    "recorded_modules",
+    "summarize",
+]
 
 
 @attrs.frozen
@@ -52,7 +63,7 @@ def summarize(schema: Schema) -> dict[str, ModuleSummary]:
     result: dict[str, ModuleSummary] = {}
     for plan in plan_modules(schema.modules):
         fields = {
-            field.spec.wire: FieldSummary(
+            field.spec.name: FieldSummary(
                 attr=field.attr,
                 type=field.spec.type,
                 label=field.spec.label,
@@ -65,7 +76,7 @@ def summarize(schema: Schema) -> dict[str, ModuleSummary]:
             )
             for field in plan.fields
         }
-        attr_of = {field.spec.wire: field.attr for field in plan.fields}
+        attr_of = {field.spec.name: field.attr for field in plan.fields}
         result[plan.spec.name] = ModuleSummary(
             cls=plan.cls,
             id_prefix=plan.spec.id_prefix,
@@ -112,26 +123,51 @@ def _field(stmt: ast.AnnAssign, where: str) -> tuple[str, FieldSummary] | None:
     return str(wire), summary
 
 
-def _module(node: ast.ClassDef, filename: str) -> tuple[str, ModuleSummary] | None:
-    where = f"{filename}: class {node.name}"
-    constants: dict[str, Any] = {}
-    fields: dict[str, FieldSummary] = {}
-    for stmt in node.body:
+# The options of a model: the names of the inner ``class Meta``, and the
+# class attributes files generated before it wrote instead.
+_OPTIONS = {
+    "module": "__module_name__",
+    "id_prefix": "__id_prefix__",
+    "label_fields": "__label_fields__",
+}
+
+
+def _constants(body: list[ast.stmt], names: Collection[str], where: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for stmt in body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
-            if isinstance(target, ast.Name) and target.id.startswith("__"):
-                constants[target.id] = _literal(stmt.value, where)
-        elif isinstance(stmt, ast.AnnAssign):
+            if isinstance(target, ast.Name) and target.id in names:
+                found[target.id] = _literal(stmt.value, where)
+    return found
+
+
+def _options(node: ast.ClassDef, where: str) -> dict[str, Any]:
+    """``module``, ``id_prefix``, ``label_fields``: from ``class Meta``, else the dunders."""
+    dunders = {dunder: option for option, dunder in _OPTIONS.items()}
+    found = {dunders[name]: value for name, value in _constants(node.body, dunders, where).items()}
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            found.update(_constants(stmt.body, _OPTIONS, f"{where}.Meta"))
+    return found
+
+
+def _module(node: ast.ClassDef, filename: str) -> tuple[str, ModuleSummary] | None:
+    where = f"{filename}: class {node.name}"
+    fields: dict[str, FieldSummary] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign):
             found = _field(stmt, where)
             if found is not None:
                 fields[found[0]] = found[1]
-    name = constants.get("__module_name__")
+    options = _options(node, where)
+    name = options.get("module")
     if not isinstance(name, str):
         return None
     return name, ModuleSummary(
         cls=node.name,
-        id_prefix=str(constants.get("__id_prefix__", "")),
-        label_fields=tuple(constants.get("__label_fields__", ())),
+        id_prefix=str(options.get("id_prefix", "")),
+        label_fields=tuple(options.get("label_fields", ())),
         fields=fields,
     )
 
@@ -218,14 +254,42 @@ def diff(old: Mapping[str, ModuleSummary], new: Mapping[str, ModuleSummary]) -> 
     return changes
 
 
+def compare_text(text: str, path: str | Path, schema: Schema) -> list[str]:
+    """Differences between the generated file ``text`` (read from ``path``) and ``schema``."""
+    found = read_models(text, str(path))
+    if not found:
+        raise SchemaError(f"{path} declares no generated model class")
+    return diff(found, summarize(schema))
+
+
 def compare_file(path: str | Path, schema: Schema) -> list[str]:
-    """Differences between the generated file at ``path`` and ``schema`` (empty: none)."""
+    """Differences between the generated file at ``path`` and ``schema`` (empty: none).
+
+    A missing file raises :class:`SchemaError`: there is nothing to compare.
+    """
     target = Path(path)
     try:
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return [f"{target} does not exist"]
-    found = read_models(text, str(target))
-    if not found:
-        raise SchemaError(f"{target} declares no generated model class")
-    return diff(found, summarize(schema))
+        raise SchemaError(f"{target} does not exist, so there is nothing to check") from None
+    return compare_text(text, target, schema)
+
+
+_REGENERATE = "Regenerate: "
+
+
+def recorded_modules(text: str) -> list[str] | None:
+    """The ``--modules`` the header's ``Regenerate:`` line records (``None``: every module)."""
+    for line in text.splitlines():
+        if line == '"""':  # the end of the header
+            break
+        if line.startswith(_REGENERATE):
+            try:
+                words = shlex.split(line[len(_REGENERATE) :])
+            except ValueError:
+                return None
+            for option, value in itertools.pairwise(words):
+                if option == "--modules":
+                    return [name.strip() for name in value.split(",") if name.strip()]
+            break
+    return None

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from vtorm.describe import LISTTYPES_FILE, describe_file
 from vtorm.errors import VtormError
 
 from .cli import add_crm_arguments
@@ -74,11 +75,11 @@ def dump(raw: RawDump, directory: str | Path, *, source: str) -> list[Path]:
     listtypes = raw.listtypes
     if set(raw.describes) != set(listing.types):
         listtypes = _selected_listtypes(listtypes, list(raw.describes))
-    path = root / "listtypes.json"
+    path = root / LISTTYPES_FILE
     write_atomic(path, _json(unwrap_envelope(listtypes, "listtypes")))
     written.append(path)
     for name, describe in raw.describes.items():
-        path = root / f"describe-{name}.json"
+        path = root / describe_file(name)
         write_atomic(path, _json(unwrap_envelope(describe, f"describe of {name}")))
         written.append(path)
     info = {
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         with live_client(credentials) as (client, emulated):
-            raw = fetch_raw(client, args.modules)
+            raw = fetch_raw(client, args.modules, where=EMULATOR_SOURCE if emulated else None)
         if emulated:
             # The emulator's port changes every run; its URL means nothing later.
             source = EMULATOR_SOURCE

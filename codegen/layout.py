@@ -1,7 +1,8 @@
 """Line layout of the few statement shapes the generator writes, as ruff format lays them out.
 
-The generated module must come out already formatted (line length 100), so
-it stays byte-stable whoever runs the formatter on it afterwards. These
+The generated module must come out already formatted at ruff's (and black's)
+default line length, 88, so it stays byte-stable when a user's formatter
+runs over it with default settings. These
 functions reproduce ruff's choices for exactly the shapes the renderer uses:
 ``name: annotation = call(args)``, ``name = Literal[items]`` and
 ``name = (items)``; ``tests/codegen`` checks them against ruff itself.
@@ -24,7 +25,7 @@ __all__ = [
     "width",
 ]
 
-WIDTH = 100
+WIDTH = 88
 INDENT = "    "
 
 
@@ -126,10 +127,23 @@ def _call_lines(head: str, name: str, args: Sequence[Arg], indent: str, tail: st
 
 
 def field_statement(
-    indent: str, target: str, union: Sequence[str], call: str, args: Sequence[Arg]
+    indent: str,
+    target: str,
+    union: Sequence[str],
+    call: str,
+    args: Sequence[Arg],
+    wrapper: str | None = None,
 ) -> list[str]:
-    """``target: A | B = call(args)`` laid out as ruff format does."""
+    """``target: A | B = call(args)`` laid out as ruff format does.
+
+    ``wrapper`` puts the union inside a subscript: ``target: Final[A | B] = ...``.
+    """
     annotation = " | ".join(union)
+    opening, closing = "(", ")"
+    if wrapper is not None:
+        # A subscript is split inside its own brackets, not wrapped in parentheses.
+        opening, closing = f"{wrapper}[", "]"
+        annotation = f"{wrapper}[{annotation}]"
     flat_call = _flat_call(call, args)
     single = f"{indent}{target}: {annotation} = {flat_call}"
     if _fits(single):
@@ -143,16 +157,17 @@ def field_statement(
         if _fits(inner + flat_call):
             return [f"{head}(", inner + flat_call, f"{indent})"]
         return [f"{head}(", *_call_lines(inner, call, args, inner, ""), f"{indent})"]
-    lines = [f"{indent}{target}: ("]
-    if _fits(inner + annotation) or len(union) == 1:
-        lines.append(inner + annotation)
+    lines = [f"{indent}{target}: {opening}"]
+    inside = annotation if wrapper is None else " | ".join(union)
+    if _fits(inner + inside) or len(union) == 1:
+        lines.append(inner + inside)
     else:
         lines.append(inner + union[0])
         lines.extend(f"{inner}| {member}" for member in union[1:])
-    if _fits(f"{indent}) = {flat_call}"):
-        lines.append(f"{indent}) = {flat_call}")
+    if _fits(f"{indent}{closing} = {flat_call}"):
+        lines.append(f"{indent}{closing} = {flat_call}")
     else:
-        lines.extend(_call_lines(f"{indent}) = ", call, args, indent, ""))
+        lines.extend(_call_lines(f"{indent}{closing} = ", call, args, indent, ""))
     return lines
 
 

@@ -36,6 +36,7 @@ __all__ = [
 MODULE_NAMES: frozenset[str] = frozenset(
     {
         "Decimal",
+        "Final",
         "Literal",
         "Model",
         "annotations",
@@ -50,10 +51,12 @@ MODULE_NAMES: frozenset[str] = frozenset(
 )
 
 # Public attributes of `vtorm.Model` a field must not hide (names with a
-# leading underscore never come out of make_identifier).
+# leading underscore never come out of make_identifier), and `Meta`, the
+# inner class holding a generated model's options.
 MODEL_ATTRIBUTES: frozenset[str] = frozenset(
     {
         "DoesNotExist",
+        "Meta",
         "MultipleObjectsReturned",
         "delete",
         "dirty_fields",
@@ -195,7 +198,7 @@ def plan_modules(modules: Iterable[ModuleSpec]) -> tuple[ModulePlan, ...]:
     field_reserved = {**class_names, **dict.fromkeys(MODEL_ATTRIBUTES, _MODEL_ATTRIBUTE)}
     field_reserved.update(module_names)
     attrs_by_module = [
-        _assign([field.wire for field in spec.fields], "f", field_reserved) for spec in specs
+        _assign([field.name for field in spec.record_fields], "f", field_reserved) for spec in specs
     ]
     alias_reserved = {**class_names, **module_names}
     for names in attrs_by_module:
@@ -205,8 +208,8 @@ def plan_modules(modules: Iterable[ModuleSpec]) -> tuple[ModulePlan, ...]:
     for spec, names in zip(specs, attrs_by_module, strict=True):
         cls, cls_note = classes[spec.name]
         fields: list[FieldPlan] = []
-        for field in spec.fields:
-            attr, note = names[field.wire]
+        for field in spec.record_fields:
+            attr, note = names[field.name]
             alias = None
             if field.type == "picklist" and field.picklist:
                 alias, _ = _claim(alias_name(cls, attr), None, aliases_taken, alias_reserved)

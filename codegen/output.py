@@ -17,6 +17,9 @@ def write_atomic(path: str | Path, text: str) -> None:
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        # Said here, or the error would name the temporary file.
+        raise FileNotFoundError(f"cannot write {target}: the directory {directory} does not exist")
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:

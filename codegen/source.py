@@ -6,7 +6,9 @@ through one :class:`vtorm.Client`, its describes fetched concurrently.
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ from typing import Any
 import attrs
 
 from vtorm.client import Client
+from vtorm.describe import LISTTYPES_FILE, describe_file, describe_files
 from vtorm.errors import VtormError
 
 from .schema import (
@@ -44,6 +47,7 @@ __all__ = [
 # Written by `vtorm dump-schema` next to the describes: who and what the dump
 # came from, so code generated from it can say so.
 DUMP_INFO = "vtorm-dump.json"
+log = logging.getLogger("vtorm.codegen")
 EMULATOR_SOURCE = "the embedded vtorm emulator"
 _WORKERS = 8
 
@@ -101,23 +105,40 @@ class RawDump:
     api_version: str | None = None
 
 
+def _unknown(name: str, available: Sequence[str]) -> str:
+    """``'Contact' (did you mean 'Contacts'?)``: the closest module name, if one is close."""
+    folded = [module for module in available if module.casefold() == name.casefold()]
+    close = folded or difflib.get_close_matches(name, available, n=1, cutoff=0.6)
+    if not close:
+        return repr(name)
+    return f"{name!r} (did you mean {close[0]!r}?)"
+
+
 def _select(available: Sequence[str], wanted: Sequence[str] | None, where: str) -> list[str]:
     if wanted is None:
         return list(available)
     unknown = [name for name in wanted if name not in available]
     if unknown:
-        raise SchemaError(f"{where} has no module " + ", ".join(repr(name) for name in unknown))
+        names = ", ".join(_unknown(name, available) for name in unknown)
+        raise SchemaError(f"{where} has no module {names}")
     return list(dict.fromkeys(wanted))
 
 
-def fetch_raw(client: Client, modules: Sequence[str] | None = None) -> RawDump:
-    """Log in, list the modules and describe them (concurrently) through ``client``."""
+def fetch_raw(
+    client: Client, modules: Sequence[str] | None = None, *, where: str | None = None
+) -> RawDump:
+    """Log in, list the modules and describe them (concurrently) through ``client``.
+
+    ``where`` names the CRM in errors (default: the client's URL).
+    """
     login = client.login()
     listtypes = client.call("listtypes")
     types = parse_listtypes(listtypes).types
-    names = _select(types, modules, client.url)
+    names = _select(types, modules, where or client.url)
+    log.info("describing %d of %d modules of %s", len(names), len(types), where or client.url)
 
     def describe(module: str) -> Any:
+        log.debug("describe %s", module)
         try:
             return client.describe(module)
         except VtormError as exc:
@@ -179,11 +200,6 @@ def _load_json(path: Path, module: str | None) -> Any:
         ) from exc
 
 
-def _describe_files(root: Path) -> dict[str, Path]:
-    prefix, suffix = len("describe-"), len(".json")
-    return {path.name[prefix:-suffix]: path for path in root.glob("describe-*.json")}
-
-
 def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> RawDump:
     """Read a directory written by ``vtorm dump-schema`` (results or whole envelopes).
 
@@ -194,8 +210,8 @@ def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> Ra
     root = Path(directory)
     if not root.is_dir():
         raise SchemaError(f"schema directory {str(directory)!r} does not exist")
-    files = _describe_files(root)
-    listtypes_path = root / "listtypes.json"
+    files = describe_files(root)
+    listtypes_path = root / LISTTYPES_FILE
     if listtypes_path.exists():
         listtypes = _load_json(listtypes_path, None)
         available = list(parse_listtypes(listtypes).types)
@@ -203,11 +219,12 @@ def read_dump(directory: str | Path, modules: Sequence[str] | None = None) -> Ra
         available = sorted(files)
         listtypes = {"types": available, "information": {}}
     names = _select(available, modules, f"schema dump {str(directory)!r}")
+    log.info("reading %d of %d modules of schema dump %s", len(names), len(available), directory)
     describes: dict[str, Any] = {}
     for name in names:
         path = files.get(name)
         if path is None:
-            raise SchemaError(f"describe-{name}.json is missing from the dump", module=name)
+            raise SchemaError(f"{describe_file(name)} is missing from the dump", module=name)
         describes[name] = _load_json(path, name)
     info_path = root / DUMP_INFO
     info = _load_json(info_path, None) if info_path.exists() else {}

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
 from vtorm import Model, field
 
-AccountsRating = Literal["Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"]
+AccountsRating = Literal[
+    "Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"
+]
 AccountsIndustry = Literal[
     "Apparel",
     "Banking",
@@ -87,7 +89,9 @@ CampaignsCampaigntype = Literal[
     "Telemarketing",
     "Others",
 ]
-CampaignsCampaignstatus = Literal["Planning", "Active", "Inactive", "Completed", "Cancelled"]
+CampaignsCampaignstatus = Literal[
+    "Planning", "Active", "Inactive", "Completed", "Cancelled"
+]
 CampaignsExpectedresponse = Literal["Excellent", "Good", "Average", "Poor"]
 ContactsLeadsource = Literal[
     "Cold Call",
@@ -180,7 +184,9 @@ LeadsLeadstatus = Literal[
     "Qualified",
     "Warm",
 ]
-LeadsRating = Literal["Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"]
+LeadsRating = Literal[
+    "Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"
+]
 PotentialsOpportunityType = Literal["Existing Business", "New Business"]
 PotentialsLeadsource = Literal[
     "Cold Call",
@@ -251,14 +257,18 @@ ProjectProjectstatus = Literal[
 ]
 ProjectProjecttype = Literal["administrative", "operative", "other"]
 ProjectProjectpriority = Literal["low", "normal", "high"]
-ProjectProgress = Literal["10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"]
+ProjectProgress = Literal[
+    "10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"
+]
 ProjectMilestoneProjectmilestonetype = Literal["administrative", "operative", "other"]
 ProjectTaskProjecttasktype = Literal["administrative", "operative", "other"]
 ProjectTaskProjecttaskpriority = Literal["low", "normal", "high"]
 ProjectTaskProjecttaskprogress = Literal[
     "10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"
 ]
-ProjectTaskProjecttaskstatus = Literal["Open", "In Progress", "Completed", "Deferred", "Canceled"]
+ProjectTaskProjecttaskstatus = Literal[
+    "Open", "In Progress", "Completed", "Deferred", "Canceled"
+]
 PurchaseOrderCarrier = Literal["FedEx", "UPS", "USPS", "DHL", "BlueDart"]
 PurchaseOrderHdnTaxType = Literal["individual", "group"]
 PurchaseOrderPostatus = Literal[
@@ -270,7 +280,9 @@ QuotesHdnTaxType = Literal["individual", "group"]
 SalesOrderCarrier = Literal["FedEx", "UPS", "USPS", "DHL", "BlueDart"]
 SalesOrderSostatus = Literal["Created", "Approved", "Delivered", "Cancelled"]
 SalesOrderHdnTaxType = Literal["individual", "group"]
-SalesOrderRecurringFrequency = Literal["Daily", "Weekly", "Monthly", "Quarterly", "Yearly"]
+SalesOrderRecurringFrequency = Literal[
+    "Daily", "Weekly", "Monthly", "Quarterly", "Yearly"
+]
 SalesOrderPaymentDuration = Literal[
     "Net 01 day",
     "Net 05 days",
@@ -323,7 +335,9 @@ UsersStartHour = Literal[
     "22:00",
     "23:00",
 ]
-UsersDateFormat = Literal["dd-mm-yyyy", "mm-dd-yyyy", "yyyy-mm-dd", "dd.mm.yyyy", "dd/mm/yyyy"]
+UsersDateFormat = Literal[
+    "dd-mm-yyyy", "mm-dd-yyyy", "yyyy-mm-dd", "dd.mm.yyyy", "dd/mm/yyyy"
+]
 UsersTimeZone = Literal[
     "Pacific/Samoa",
     "Pacific/Midway",
@@ -423,7 +437,9 @@ UsersTimeZone = Literal[
     "Asia/Magadan",
     "Pacific/Tongatapu",
 ]
-UsersCurrencyGroupingPattern = Literal["123,456,789", "123456789", "123456,789", "12,34,56,789"]
+UsersCurrencyGroupingPattern = Literal[
+    "123,456,789", "123456789", "123456,789", "12,34,56,789"
+]
 UsersCurrencyDecimalSeparator = Literal[".", ",", "'", " ", "$"]
 UsersCurrencyGroupingSeparator = Literal[",", ".", "'", " ", "$"]
 UsersCurrencySymbolPlacement = Literal["$1.0", "1.0$"]
@@ -459,15 +475,24 @@ VendorsGlacct = Literal[
 class Accounts(Model):
     """Accounts: Organizations (one record: Organization); id prefix 11."""
 
-    __module_name__ = "Accounts"
-    __id_prefix__ = "11"
-    __label_fields__ = ("accountname",)
+    class Meta:
+        module = "Accounts"
+        id_prefix = "11"
+        label_fields = ("accountname",)
 
-    accountname: str = field(
-        "accountname", "string", label="Organization Name", mandatory=True, nullable=False
+    accountname: str | None = field(
+        "accountname",
+        "string",
+        label="Organization Name",
+        mandatory=True,
+        nullable=False,
     )
-    account_no: str | None = field(
-        "account_no", "string", label="Organization Number", editable=False, nullable=False
+    account_no: Final[str | None] = field(
+        "account_no",
+        "string",
+        label="Organization Number",
+        editable=False,
+        nullable=False,
     )
     phone: str | None = field("phone", "phone", label="Primary Phone")
     website: str | None = field("website", "url", label="Website")
@@ -485,7 +510,13 @@ class Accounts(Model):
         "rating",
         "picklist",
         label="Rating",
-        picklist=("Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"),
+        picklist=(
+            "Acquired",
+            "Active",
+            "Market Failed",
+            "Project Cancelled",
+            "Shutdown",
+        ),
     )
     industry: AccountsIndustry | None = field(
         "industry",
@@ -543,25 +574,37 @@ class Accounts(Model):
             "Other",
         ),
     )
-    annual_revenue: Decimal | None = field("annual_revenue", "currency", label="Annual Revenue")
+    annual_revenue: Decimal | None = field(
+        "annual_revenue", "currency", label="Annual Revenue"
+    )
     emailoptout: bool | None = field("emailoptout", "boolean", label="Email Opt Out")
     notify_owner: bool | None = field("notify_owner", "boolean", label="Notify Owner")
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     isconvertedfromlead: bool | None = field(
         "isconvertedfromlead", "boolean", label="Is Converted From Lead", default="no"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     bill_street: str | None = field("bill_street", "text", label="Billing Address")
@@ -583,14 +626,15 @@ class Accounts(Model):
 class Assets(Model):
     """Assets (one record: Asset); id prefix 32."""
 
-    __module_name__ = "Assets"
-    __id_prefix__ = "32"
-    __label_fields__ = ("assetname",)
+    class Meta:
+        module = "Assets"
+        id_prefix = "32"
+        label_fields = ("assetname",)
 
-    asset_no: str | None = field(
+    asset_no: Final[str | None] = field(
         "asset_no", "string", label="Asset No", editable=False, nullable=False
     )
-    product: Products | str = field(
+    product: Products | str | None = field(
         "product",
         "reference",
         label="Product Name",
@@ -598,12 +642,16 @@ class Assets(Model):
         refers_to=("Products",),
         nullable=False,
     )
-    serialnumber: str = field("serialnumber", "string", label="Serial Number", mandatory=True)
-    datesold: datetime.date = field("datesold", "date", label="Date Sold", mandatory=True)
-    dateinservice: datetime.date = field(
+    serialnumber: str | None = field(
+        "serialnumber", "string", label="Serial Number", mandatory=True
+    )
+    datesold: datetime.date | None = field(
+        "datesold", "date", label="Date Sold", mandatory=True
+    )
+    dateinservice: datetime.date | None = field(
         "dateinservice", "date", label="Date in Service", mandatory=True
     )
-    assetstatus: AssetsAssetstatus = field(
+    assetstatus: AssetsAssetstatus | None = field(
         "assetstatus",
         "picklist",
         label="Status",
@@ -614,31 +662,49 @@ class Assets(Model):
     invoiceid: Invoice | str | None = field(
         "invoiceid", "reference", label="Invoice Name", refers_to=("Invoice",)
     )
-    shippingmethod: str | None = field("shippingmethod", "string", label="Shipping Method")
+    shippingmethod: str | None = field(
+        "shippingmethod", "string", label="Shipping Method"
+    )
     shippingtrackingnumber: str | None = field(
         "shippingtrackingnumber", "string", label="Shipping Tracking Number"
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    assetname: str = field("assetname", "string", label="Asset Name", mandatory=True)
-    account: Accounts | str = field(
-        "account", "reference", label="Customer Name", mandatory=True, refers_to=("Accounts",)
+    assetname: str | None = field(
+        "assetname", "string", label="Asset Name", mandatory=True
+    )
+    account: Accounts | str | None = field(
+        "account",
+        "reference",
+        label="Customer Name",
+        mandatory=True,
+        refers_to=("Accounts",),
     )
     contact: Contacts | str | None = field(
         "contact", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Notes")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -647,20 +713,25 @@ class Assets(Model):
 class Calendar(Model):
     """Calendar (one record: Task); id prefix 9."""
 
-    __module_name__ = "Calendar"
-    __id_prefix__ = "9"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "Calendar"
+        id_prefix = "9"
+        label_fields = ("subject",)
 
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
-    assigned_user_id: str = field(
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    date_start: datetime.date = field(
+    date_start: datetime.date | None = field(
         "date_start", "date", label="Start Date & Time", mandatory=True, nullable=False
     )
-    time_start: datetime.time = field("time_start", "time", label="Time Start", mandatory=True)
+    time_start: datetime.time | None = field(
+        "time_start", "time", label="Time Start", mandatory=True
+    )
     time_end: datetime.time | None = field("time_end", "time", label="End Time")
-    due_date: datetime.date = field("due_date", "date", label="Due Date", mandatory=True)
+    due_date: datetime.date | None = field(
+        "due_date", "date", label="Due Date", mandatory=True
+    )
     parent_id: (
         Accounts
         | Campaigns
@@ -691,9 +762,13 @@ class Calendar(Model):
         nullable=False,
     )
     contact_id: Contacts | str | None = field(
-        "contact_id", "reference", label="Contact Name", refers_to=("Contacts",), nullable=False
+        "contact_id",
+        "reference",
+        label="Contact Name",
+        refers_to=("Contacts",),
+        nullable=False,
     )
-    taskstatus: CalendarTaskstatus = field(
+    taskstatus: CalendarTaskstatus | None = field(
         "taskstatus",
         "picklist",
         label="Status",
@@ -708,7 +783,10 @@ class Calendar(Model):
         ),
     )
     eventstatus: CalendarEventstatus | None = field(
-        "eventstatus", "picklist", label="Status", picklist=("Planned", "Held", "Not Held")
+        "eventstatus",
+        "picklist",
+        label="Status",
+        picklist=("Planned", "Held", "Not Held"),
     )
     taskpriority: CalendarTaskpriority | None = field(
         "taskpriority", "picklist", label="Priority", picklist=("High", "Medium", "Low")
@@ -716,11 +794,15 @@ class Calendar(Model):
     sendnotification: bool | None = field(
         "sendnotification", "boolean", label="Send Notification", nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     activitytype: CalendarActivitytype | None = field(
         "activitytype",
@@ -730,12 +812,19 @@ class Calendar(Model):
         nullable=False,
     )
     visibility: CalendarVisibility | None = field(
-        "visibility", "picklist", label="Visibility", picklist=("Private", "Public"), nullable=False
+        "visibility",
+        "picklist",
+        label="Visibility",
+        picklist=("Private", "Public"),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    duration_hours: datetime.time | None = field("duration_hours", "time", label="Duration")
+    duration_hours: int | None = field("duration_hours", "integer", label="Duration")
     duration_minutes: CalendarDurationMinutes | None = field(
-        "duration_minutes", "picklist", label="Duration Minutes", picklist=("00", "15", "30", "45")
+        "duration_minutes",
+        "picklist",
+        label="Duration Minutes",
+        picklist=("00", "15", "30", "45"),
     )
     location: str | None = field("location", "string", label="Location")
     reminder_time: int | None = field(
@@ -749,9 +838,15 @@ class Calendar(Model):
     )
     notime: bool | None = field("notime", "boolean", label="No Time", nullable=False)
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -760,12 +855,15 @@ class Calendar(Model):
 class Campaigns(Model):
     """Campaigns (one record: Campaign); id prefix 1."""
 
-    __module_name__ = "Campaigns"
-    __id_prefix__ = "1"
-    __label_fields__ = ("campaignname",)
+    class Meta:
+        module = "Campaigns"
+        id_prefix = "1"
+        label_fields = ("campaignname",)
 
-    campaignname: str = field("campaignname", "string", label="Campaign Name", mandatory=True)
-    campaign_no: str | None = field(
+    campaignname: str | None = field(
+        "campaignname", "string", label="Campaign Name", mandatory=True
+    )
+    campaign_no: Final[str | None] = field(
         "campaign_no", "string", label="Campaign No", editable=False, nullable=False
     )
     campaigntype: CampaignsCampaigntype | None = field(
@@ -796,26 +894,38 @@ class Campaigns(Model):
         label="Campaign Status",
         picklist=("Planning", "Active", "Inactive", "Completed", "Cancelled"),
     )
-    closingdate: datetime.date = field(
+    closingdate: datetime.date | None = field(
         "closingdate", "date", label="Expected Close Date", mandatory=True
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     numsent: Decimal | None = field("numsent", "double", label="Num Sent")
     sponsor: str | None = field("sponsor", "string", label="Sponsor")
-    targetaudience: str | None = field("targetaudience", "string", label="Target Audience")
+    targetaudience: str | None = field(
+        "targetaudience", "string", label="Target Audience"
+    )
     targetsize: int | None = field("targetsize", "integer", label="TargetSize")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     expectedresponse: CampaignsExpectedresponse | None = field(
@@ -824,7 +934,9 @@ class Campaigns(Model):
         label="Expected Response",
         picklist=("Excellent", "Good", "Average", "Poor"),
     )
-    expectedrevenue: Decimal | None = field("expectedrevenue", "currency", label="Expected Revenue")
+    expectedrevenue: Decimal | None = field(
+        "expectedrevenue", "currency", label="Expected Revenue"
+    )
     budgetcost: Decimal | None = field("budgetcost", "currency", label="Budget Cost")
     actualcost: Decimal | None = field("actualcost", "currency", label="Actual Cost")
     expectedresponsecount: int | None = field(
@@ -837,7 +949,9 @@ class Campaigns(Model):
     actualresponsecount: int | None = field(
         "actualresponsecount", "integer", label="Actual Response Count"
     )
-    actualsalescount: int | None = field("actualsalescount", "integer", label="Actual Sales Count")
+    actualsalescount: int | None = field(
+        "actualsalescount", "integer", label="Actual Sales Count"
+    )
     actualroi: Decimal | None = field("actualroi", "currency", label="Actual ROI")
     description: str | None = field("description", "text", label="Description")
 
@@ -846,11 +960,14 @@ class Campaigns(Model):
 class CompanyDetails(Model):
     """CompanyDetails (one record: CompanyDetails); id prefix 23."""
 
-    __module_name__ = "CompanyDetails"
-    __id_prefix__ = "23"
-    __label_fields__ = ("organizationname",)
+    class Meta:
+        module = "CompanyDetails"
+        id_prefix = "23"
+        label_fields = ("organizationname",)
 
-    organizationname: str | None = field("organizationname", "string", label="organizationname")
+    organizationname: str | None = field(
+        "organizationname", "string", label="organizationname"
+    )
     address: str | None = field("address", "string", label="address")
     city: str | None = field("city", "string", label="city")
     state: str | None = field("state", "string", label="state")
@@ -868,17 +985,20 @@ class CompanyDetails(Model):
 class Contacts(Model):
     """Contacts (one record: Contact); id prefix 12."""
 
-    __module_name__ = "Contacts"
-    __id_prefix__ = "12"
-    __label_fields__ = ("firstname", "lastname")
+    class Meta:
+        module = "Contacts"
+        id_prefix = "12"
+        label_fields = ("firstname", "lastname")
 
     salutationtype: str | None = field("salutationtype", "string", label="Salutation")
     firstname: str | None = field("firstname", "string", label="First Name")
-    contact_no: str | None = field(
+    contact_no: Final[str | None] = field(
         "contact_no", "string", label="Contact Id", editable=False, nullable=False
     )
     phone: str | None = field("phone", "phone", label="Office Phone")
-    lastname: str = field("lastname", "string", label="Last Name", mandatory=True, nullable=False)
+    lastname: str | None = field(
+        "lastname", "string", label="Last Name", mandatory=True, nullable=False
+    )
     mobile: str | None = field("mobile", "phone", label="Mobile Phone")
     account_id: Accounts | str | None = field(
         "account_id", "reference", label="Organization Name", refers_to=("Accounts",)
@@ -913,28 +1033,42 @@ class Contacts(Model):
         "contact_id", "reference", label="Reports To", refers_to=("Contacts",)
     )
     assistant: str | None = field("assistant", "string", label="Assistant")
-    secondaryemail: str | None = field("secondaryemail", "email", label="Secondary Email")
-    assistantphone: str | None = field("assistantphone", "phone", label="Assistant Phone")
+    secondaryemail: str | None = field(
+        "secondaryemail", "email", label="Secondary Email"
+    )
+    assistantphone: str | None = field(
+        "assistantphone", "phone", label="Assistant Phone"
+    )
     donotcall: bool | None = field("donotcall", "boolean", label="Do Not Call")
     emailoptout: bool | None = field("emailoptout", "boolean", label="Email Opt Out")
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     reference: bool | None = field("reference", "boolean", label="Reference")
     notify_owner: bool | None = field("notify_owner", "boolean", label="Notify Owner")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     isconvertedfromlead: bool | None = field(
         "isconvertedfromlead", "boolean", label="Is Converted From Lead", default="no"
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     portal: bool | None = field("portal", "boolean", label="Portal User")
@@ -952,7 +1086,9 @@ class Contacts(Model):
     otherstate: str | None = field("otherstate", "string", label="Other State")
     mailingzip: str | None = field("mailingzip", "string", label="Mailing Zip")
     otherzip: str | None = field("otherzip", "string", label="Other Zip")
-    mailingcountry: str | None = field("mailingcountry", "string", label="Mailing Country")
+    mailingcountry: str | None = field(
+        "mailingcountry", "string", label="Mailing Country"
+    )
     othercountry: str | None = field("othercountry", "string", label="Other Country")
     mailingpobox: str | None = field("mailingpobox", "string", label="Mailing P.O. Box")
     otherpobox: str | None = field("otherpobox", "string", label="Other P.O. Box")
@@ -964,20 +1100,37 @@ class Contacts(Model):
 class Currency(Model):
     """Currency (one record: Currency); id prefix 21."""
 
-    __module_name__ = "Currency"
-    __id_prefix__ = "21"
-    __label_fields__ = ("currency_name",)
+    class Meta:
+        module = "Currency"
+        id_prefix = "21"
+        label_fields = ("currency_name",)
 
     currency_name: str | None = field("currency_name", "string", label="currency name")
     currency_code: str | None = field("currency_code", "string", label="currency code")
-    currency_symbol: str | None = field("currency_symbol", "string", label="currency symbol")
-    conversion_rate: Decimal | None = field("conversion_rate", "double", label="conversion rate")
-    currency_status: str | None = field("currency_status", "string", label="currency status")
-    defaultid: str = field(
-        "defaultid", "string", label="defaultid", mandatory=True, default="0", nullable=False
+    currency_symbol: str | None = field(
+        "currency_symbol", "string", label="currency symbol"
     )
-    deleted: int = field(
-        "deleted", "integer", label="deleted", mandatory=True, default="0", nullable=False
+    conversion_rate: Decimal | None = field(
+        "conversion_rate", "double", label="conversion rate"
+    )
+    currency_status: str | None = field(
+        "currency_status", "string", label="currency status"
+    )
+    defaultid: str | None = field(
+        "defaultid",
+        "string",
+        label="defaultid",
+        mandatory=True,
+        default="0",
+        nullable=False,
+    )
+    deleted: int | None = field(
+        "deleted",
+        "integer",
+        label="deleted",
+        mandatory=True,
+        default="0",
+        nullable=False,
     )
 
 
@@ -985,15 +1138,16 @@ class Currency(Model):
 class DocumentFolders(Model):
     """DocumentFolders (one record: DocumentFolders); id prefix 22."""
 
-    __module_name__ = "DocumentFolders"
-    __id_prefix__ = "22"
-    __label_fields__ = ("foldername",)
+    class Meta:
+        module = "DocumentFolders"
+        id_prefix = "22"
+        label_fields = ("foldername",)
 
-    foldername: str = field(
+    foldername: str | None = field(
         "foldername", "string", label="foldername", mandatory=True, nullable=False
     )
     description: str | None = field("description", "string", label="description")
-    createdby: str = field(
+    createdby: str | None = field(
         "createdby", "reference", label="createdby", mandatory=True, nullable=False
     )
     sequence: int | None = field("sequence", "integer", label="sequence")
@@ -1003,42 +1157,65 @@ class DocumentFolders(Model):
 class Documents(Model):
     """Documents (one record: Document); id prefix 15."""
 
-    __module_name__ = "Documents"
-    __id_prefix__ = "15"
-    __label_fields__ = ("title",)
+    class Meta:
+        module = "Documents"
+        id_prefix = "15"
+        label_fields = ("title",)
 
-    notes_title: str = field("notes_title", "string", label="Title", mandatory=True, nullable=False)
-    createdtime: datetime.datetime | None = field(
+    notes_title: str | None = field(
+        "notes_title", "string", label="Title", mandatory=True, nullable=False
+    )
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     filename: str | None = field("filename", "file", label="File Name")
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     notecontent: str | None = field("notecontent", "text", label="Note")
-    filetype: str | None = field("filetype", "string", label="File Type", editable=False)
-    filesize: int | None = field(
+    filetype: Final[str | None] = field(
+        "filetype", "string", label="File Type", editable=False
+    )
+    filesize: Final[int | None] = field(
         "filesize", "integer", label="File Size", editable=False, nullable=False
     )
-    filelocationtype: str | None = field("filelocationtype", "string", label="Download Type")
+    filelocationtype: str | None = field(
+        "filelocationtype", "string", label="Download Type"
+    )
     fileversion: str | None = field("fileversion", "string", label="Version")
-    filestatus: bool | None = field("filestatus", "boolean", label="Active", default="1")
-    filedownloadcount: int | None = field(
+    filestatus: bool | None = field(
+        "filestatus", "boolean", label="Active", default="1"
+    )
+    filedownloadcount: Final[int | None] = field(
         "filedownloadcount", "integer", label="Download Count", editable=False
     )
     folderid: DocumentFolders | str | None = field(
-        "folderid", "reference", label="Folder Name", refers_to=("DocumentFolders",), nullable=False
+        "folderid",
+        "reference",
+        label="Folder Name",
+        refers_to=("DocumentFolders",),
+        nullable=False,
     )
-    note_no: str | None = field(
+    note_no: Final[str | None] = field(
         "note_no", "string", label="Document No", editable=False, nullable=False
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1047,36 +1224,51 @@ class Documents(Model):
 class Emails(Model):
     """Emails (one record: Email); id prefix 16."""
 
-    __module_name__ = "Emails"
-    __id_prefix__ = "16"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "Emails"
+        id_prefix = "16"
+        label_fields = ("subject",)
 
-    date_start: datetime.date = field(
+    date_start: datetime.date | None = field(
         "date_start", "date", label="Date Sent", mandatory=True, nullable=False
     )
     parent_type: str | None = field("parent_type", "string", label="Sales Enity Module")
     activitytype: str | None = field(
         "activitytype", "string", label="Activtiy Type", nullable=False
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
     filename: str | None = field("filename", "file", label="Attachment", nullable=False)
     description: str | None = field("description", "text", label="Description")
     time_start: datetime.time | None = field("time_start", "time", label="Time Sent")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
-    access_count: int | None = field("access_count", "integer", label="Access Count", default="0")
+    access_count: int | None = field(
+        "access_count", "integer", label="Access Count", default="0"
+    )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    from_email: str = field("from_email", "string", label="From", mandatory=True, nullable=False)
-    saved_toid: str = field("saved_toid", "string", label="To", mandatory=True, nullable=False)
+    from_email: str | None = field(
+        "from_email", "string", label="From", mandatory=True, nullable=False
+    )
+    saved_toid: str | None = field(
+        "saved_toid", "string", label="To", mandatory=True, nullable=False
+    )
     ccmail: str | None = field("ccmail", "string", label="CC", nullable=False)
     bccmail: str | None = field("bccmail", "string", label="BCC", nullable=False)
     parent_id: Accounts | Contacts | Leads | Vendors | str | None = field(
@@ -1093,7 +1285,9 @@ class Emails(Model):
         picklist=("SAVED", "SENT", "MAILSCANNER"),
         nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     click_count: int | None = field(
         "click_count", "integer", label="Click Count", default="0", nullable=False
     )
@@ -1105,29 +1299,41 @@ class Emails(Model):
 class Events(Model):
     """Events (one record: Event); id prefix 18."""
 
-    __module_name__ = "Events"
-    __id_prefix__ = "18"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "Events"
+        id_prefix = "18"
+        label_fields = ("subject",)
 
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
-    assigned_user_id: str = field(
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    date_start: datetime.date = field(
+    date_start: datetime.date | None = field(
         "date_start", "date", label="Start Date & Time", mandatory=True, nullable=False
     )
-    time_start: datetime.time = field("time_start", "time", label="Time Start", mandatory=True)
-    due_date: datetime.date = field("due_date", "date", label="End Date", mandatory=True)
-    time_end: datetime.time = field("time_end", "time", label="End Time", mandatory=True)
+    time_start: datetime.time | None = field(
+        "time_start", "time", label="Time Start", mandatory=True
+    )
+    due_date: datetime.date | None = field(
+        "due_date", "date", label="End Date", mandatory=True
+    )
+    time_end: datetime.time | None = field(
+        "time_end", "time", label="End Time", mandatory=True
+    )
     recurringtype: EventsRecurringtype | None = field(
         "recurringtype",
         "picklist",
         label="Repeat",
         picklist=("Daily", "Weekly", "Monthly", "Yearly"),
     )
-    duration_hours: int = field("duration_hours", "integer", label="Duration", mandatory=True)
+    duration_hours: int | None = field(
+        "duration_hours", "integer", label="Duration", mandatory=True
+    )
     duration_minutes: EventsDurationMinutes | None = field(
-        "duration_minutes", "picklist", label="Duration Minutes", picklist=("00", "15", "30", "45")
+        "duration_minutes",
+        "picklist",
+        label="Duration Minutes",
+        picklist=("00", "15", "30", "45"),
     )
     parent_id: (
         Accounts
@@ -1158,7 +1364,7 @@ class Events(Model):
         ),
         nullable=False,
     )
-    eventstatus: EventsEventstatus = field(
+    eventstatus: EventsEventstatus | None = field(
         "eventstatus",
         "picklist",
         label="Status",
@@ -1168,7 +1374,7 @@ class Events(Model):
     sendnotification: bool | None = field(
         "sendnotification", "boolean", label="Send Notification", nullable=False
     )
-    activitytype: EventsActivitytype = field(
+    activitytype: EventsActivitytype | None = field(
         "activitytype",
         "picklist",
         label="Activity Type",
@@ -1177,30 +1383,48 @@ class Events(Model):
         nullable=False,
     )
     location: str | None = field("location", "string", label="Location")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     taskpriority: EventsTaskpriority | None = field(
         "taskpriority", "picklist", label="Priority", picklist=("High", "Medium", "Low")
     )
     notime: bool | None = field("notime", "boolean", label="No Time", nullable=False)
     visibility: EventsVisibility | None = field(
-        "visibility", "picklist", label="Visibility", picklist=("Private", "Public"), nullable=False
+        "visibility",
+        "picklist",
+        label="Visibility",
+        picklist=("Private", "Public"),
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
     reminder_time: int | None = field(
         "reminder_time", "integer", label="Send Reminder", nullable=False
     )
     contact_id: Contacts | str | None = field(
-        "contact_id", "reference", label="Contact Name", refers_to=("Contacts",), nullable=False
+        "contact_id",
+        "reference",
+        label="Contact Name",
+        refers_to=("Contacts",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1209,20 +1433,25 @@ class Events(Model):
 class Faq(Model):
     """Faq (one record: FAQ); id prefix 3."""
 
-    __module_name__ = "Faq"
-    __id_prefix__ = "3"
-    __label_fields__ = ("question",)
+    class Meta:
+        module = "Faq"
+        id_prefix = "3"
+        label_fields = ("question",)
 
     product_id: Products | str | None = field(
         "product_id", "reference", label="Product Name", refers_to=("Products",)
     )
-    faq_no: str | None = field(
+    faq_no: Final[str | None] = field(
         "faq_no", "string", label="Faq Number", editable=False, nullable=False
     )
     faqcategories: FaqFaqcategories | None = field(
-        "faqcategories", "picklist", label="Category", picklist=("General",), nullable=False
+        "faqcategories",
+        "picklist",
+        label="Category",
+        picklist=("General",),
+        nullable=False,
     )
-    faqstatus: FaqFaqstatus = field(
+    faqstatus: FaqFaqstatus | None = field(
         "faqstatus",
         "picklist",
         label="Status",
@@ -1230,18 +1459,30 @@ class Faq(Model):
         picklist=("Draft", "Reviewed", "Published", "Obsolete"),
         nullable=False,
     )
-    question: str = field("question", "text", label="Question", mandatory=True, nullable=False)
-    faq_answer: str = field("faq_answer", "text", label="Answer", mandatory=True)
-    createdtime: datetime.datetime | None = field(
+    question: str | None = field(
+        "question", "text", label="Question", mandatory=True, nullable=False
+    )
+    faq_answer: str | None = field("faq_answer", "text", label="Answer", mandatory=True)
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1250,9 +1491,10 @@ class Faq(Model):
 class Groups(Model):
     """Groups (one record: Groups); id prefix 20."""
 
-    __module_name__ = "Groups"
-    __id_prefix__ = "20"
-    __label_fields__ = ("groupname",)
+    class Meta:
+        module = "Groups"
+        id_prefix = "20"
+        label_fields = ("groupname",)
 
     groupname: str | None = field("groupname", "string", label="groupname")
     description: str | None = field("description", "text", label="description")
@@ -1262,20 +1504,21 @@ class Groups(Model):
 class HelpDesk(Model):
     """HelpDesk: Tickets (one record: Ticket); id prefix 17."""
 
-    __module_name__ = "HelpDesk"
-    __id_prefix__ = "17"
-    __label_fields__ = ("title",)
+    class Meta:
+        module = "HelpDesk"
+        id_prefix = "17"
+        label_fields = ("title",)
 
-    ticket_no: str | None = field(
+    ticket_no: Final[str | None] = field(
         "ticket_no", "string", label="Ticket Number", editable=False, nullable=False
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     parent_id: Accounts | str | None = field(
         "parent_id", "reference", label="Organization Name", refers_to=("Accounts",)
     )
-    ticketpriorities: HelpDeskTicketpriorities = field(
+    ticketpriorities: HelpDeskTicketpriorities | None = field(
         "ticketpriorities",
         "picklist",
         label="Priority",
@@ -1291,7 +1534,7 @@ class HelpDesk(Model):
         label="Severity",
         picklist=("Minor", "Major", "Feature", "Critical"),
     )
-    ticketstatus: HelpDeskTicketstatus = field(
+    ticketstatus: HelpDeskTicketstatus | None = field(
         "ticketstatus",
         "picklist",
         label="Status",
@@ -1306,23 +1549,33 @@ class HelpDesk(Model):
     )
     hours: Decimal | None = field("hours", "double", label="Hours")
     days: Decimal | None = field("days", "double", label="Days")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     from_portal: bool | None = field("from_portal", "boolean", label="From Portal")
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    ticket_title: str = field(
+    ticket_title: str | None = field(
         "ticket_title", "string", label="Title", mandatory=True, nullable=False
     )
     contact_id: Contacts | str | None = field(
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     description: str | None = field("description", "text", label="Description")
@@ -1333,11 +1586,12 @@ class HelpDesk(Model):
 class Invoice(Model):
     """Invoice (one record: Invoice); id prefix 7."""
 
-    __module_name__ = "Invoice"
-    __id_prefix__ = "7"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "Invoice"
+        id_prefix = "7"
+        label_fields = ("subject",)
 
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
     salesorder_id: SalesOrder | str | None = field(
         "salesorder_id", "reference", label="Sales Order", refers_to=("SalesOrder",)
     )
@@ -1345,13 +1599,19 @@ class Invoice(Model):
     contact_id: Contacts | str | None = field(
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    invoicedate: datetime.date | None = field("invoicedate", "date", label="Invoice Date")
+    invoicedate: datetime.date | None = field(
+        "invoicedate", "date", label="Invoice Date"
+    )
     duedate: datetime.date | None = field("duedate", "date", label="Due Date")
     vtiger_purchaseorder: str | None = field(
         "vtiger_purchaseorder", "string", label="Purchase Order"
     )
-    txtAdjustment: Decimal | None = field("txtAdjustment", "currency", label="Adjustment")
-    salescommission: Decimal | None = field("salescommission", "double", label="Sales Commission")
+    txtAdjustment: Decimal | None = field(
+        "txtAdjustment", "currency", label="Adjustment"
+    )
+    salescommission: Decimal | None = field(
+        "salescommission", "double", label="Sales Commission"
+    )
     exciseduty: Decimal | None = field("exciseduty", "double", label="Excise Duty")
     hdnSubTotal: Decimal | None = field("hdnSubTotal", "currency", label="Sub Total")
     hdnGrandTotal: Decimal | None = field("hdnGrandTotal", "currency", label="Total")
@@ -1365,7 +1625,7 @@ class Invoice(Model):
         "hdnDiscountAmount", "currency", label="Discount Amount"
     )
     hdnS_H_Amount: Decimal | None = field("hdnS_H_Amount", "currency", label="Charges")
-    account_id: Accounts | str = field(
+    account_id: Accounts | str | None = field(
         "account_id",
         "reference",
         label="Organization Name",
@@ -1376,19 +1636,35 @@ class Invoice(Model):
         "invoicestatus",
         "picklist",
         label="Status",
-        picklist=("AutoCreated", "Cancel", "Created", "Approved", "Sent", "Credit Invoice", "Paid"),
+        picklist=(
+            "AutoCreated",
+            "Cancel",
+            "Created",
+            "Approved",
+            "Sent",
+            "Credit Invoice",
+            "Paid",
+        ),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     currency_id: Currency | str | None = field(
         "currency_id",
@@ -1399,10 +1675,18 @@ class Invoice(Model):
         nullable=False,
     )
     conversion_rate: Decimal | None = field(
-        "conversion_rate", "double", label="Conversion Rate", default="1", nullable=False
+        "conversion_rate",
+        "double",
+        label="Conversion Rate",
+        default="1",
+        nullable=False,
     )
-    bill_street: str = field("bill_street", "text", label="Billing Address", mandatory=True)
-    ship_street: str = field("ship_street", "text", label="Shipping Address", mandatory=True)
+    bill_street: str | None = field(
+        "bill_street", "text", label="Billing Address", mandatory=True
+    )
+    ship_street: str | None = field(
+        "ship_street", "text", label="Shipping Address", mandatory=True
+    )
     bill_city: str | None = field("bill_city", "string", label="Billing City")
     ship_city: str | None = field("ship_city", "string", label="Shipping City")
     bill_state: str | None = field("bill_state", "string", label="Billing State")
@@ -1420,8 +1704,10 @@ class Invoice(Model):
         label="Terms & Conditions",
         default="\n - Unless otherwise agreed in writing by the supplier all invoices are payable within thirty (30) days of the date of invoice, in the currency of the invoice, drawn on a bank based in India or by such other method as is agreed in advance by the Supplier.\n\n - All prices are not inclusive of VAT which shall be payable in addition by the Customer at the applicable rate.",
     )
-    invoice_no: str | None = field("invoice_no", "string", label="Invoice No", editable=False)
-    productid: Products | Services | str = field(
+    invoice_no: Final[str | None] = field(
+        "invoice_no", "string", label="Invoice No", editable=False
+    )
+    productid: Products | Services | str | None = field(
         "productid",
         "reference",
         label="Item Name",
@@ -1440,24 +1726,38 @@ class Invoice(Model):
     tax1: str | None = field("tax1", "string", label="VAT")
     tax2: str | None = field("tax2", "string", label="Sales")
     tax3: str | None = field("tax3", "string", label="Service")
-    pre_tax_total: Decimal | None = field("pre_tax_total", "currency", label="Pre Tax Total")
-    received: Decimal | None = field("received", "currency", label="Received", default="0")
+    pre_tax_total: Decimal | None = field(
+        "pre_tax_total", "currency", label="Pre Tax Total"
+    )
+    received: Decimal | None = field(
+        "received", "currency", label="Received", default="0"
+    )
     balance: Decimal | None = field("balance", "currency", label="Balance", default="0")
-    hdnS_H_Percent: Decimal | None = field("hdnS_H_Percent", "double", label="Taxes On Charges")
+    hdnS_H_Percent: Decimal | None = field(
+        "hdnS_H_Percent", "double", label="Taxes On Charges"
+    )
     potential_id: Potentials | str | None = field(
         "potential_id", "reference", label="Opportunity Name", refers_to=("Potentials",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
     # "shipping_&_handling" is not a valid Python identifier: attribute shipping_handling
     shipping_handling: Decimal | None = field(
-        "shipping_&_handling", "double", label="Shipping &amp; Handling", default="0.00000"
+        "shipping_&_handling",
+        "double",
+        label="Shipping &amp; Handling",
+        default="0.00000",
     )
     # "shipping_&_handling_shtax1" is not a valid Python identifier: attribute shipping_handling_shtax1
     shipping_handling_shtax1: Decimal | None = field(
-        "shipping_&_handling_shtax1", "double", label="Shipping &amp; Handling VAT", default="4.500"
+        "shipping_&_handling_shtax1",
+        "double",
+        label="Shipping &amp; Handling VAT",
+        default="4.500",
     )
     # "shipping_&_handling_shtax2" is not a valid Python identifier: attribute shipping_handling_shtax2
     shipping_handling_shtax2: Decimal | None = field(
@@ -1479,17 +1779,20 @@ class Invoice(Model):
 class Leads(Model):
     """Leads (one record: Lead); id prefix 10."""
 
-    __module_name__ = "Leads"
-    __id_prefix__ = "10"
-    __label_fields__ = ("firstname", "lastname")
+    class Meta:
+        module = "Leads"
+        id_prefix = "10"
+        label_fields = ("firstname", "lastname")
 
     salutationtype: str | None = field("salutationtype", "string", label="Salutation")
     firstname: str | None = field("firstname", "string", label="First Name")
-    lead_no: str | None = field(
+    lead_no: Final[str | None] = field(
         "lead_no", "string", label="Lead Number", editable=False, nullable=False
     )
     phone: str | None = field("phone", "phone", label="Primary Phone")
-    lastname: str = field("lastname", "string", label="Last Name", mandatory=True, nullable=False)
+    lastname: str | None = field(
+        "lastname", "string", label="Last Name", mandatory=True, nullable=False
+    )
     mobile: str | None = field("mobile", "phone", label="Mobile Phone")
     company: str | None = field("company", "string", label="Company", nullable=False)
     fax: str | None = field("fax", "phone", label="Fax")
@@ -1571,29 +1874,51 @@ class Leads(Model):
             "Warm",
         ),
     )
-    annualrevenue: Decimal | None = field("annualrevenue", "currency", label="Annual Revenue")
+    annualrevenue: Decimal | None = field(
+        "annualrevenue", "currency", label="Annual Revenue"
+    )
     rating: LeadsRating | None = field(
         "rating",
         "picklist",
         label="Rating",
-        picklist=("Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"),
+        picklist=(
+            "Acquired",
+            "Active",
+            "Market Failed",
+            "Project Cancelled",
+            "Shutdown",
+        ),
     )
-    noofemployees: int | None = field("noofemployees", "integer", label="Number of Employees")
-    assigned_user_id: str = field(
+    noofemployees: int | None = field(
+        "noofemployees", "integer", label="Number of Employees"
+    )
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    secondaryemail: str | None = field("secondaryemail", "email", label="Secondary Email")
-    createdtime: datetime.datetime | None = field(
+    secondaryemail: str | None = field(
+        "secondaryemail", "email", label="Secondary Email"
+    )
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     emailoptout: bool | None = field("emailoptout", "boolean", label="Email Opt Out")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     lane: str | None = field("lane", "text", label="Street")
@@ -1609,9 +1934,10 @@ class Leads(Model):
 class LineItem(Model):
     """LineItem (one record: LineItem); id prefix 33."""
 
-    __module_name__ = "LineItem"
-    __id_prefix__ = "33"
-    __label_fields__ = ()
+    class Meta:
+        module = "LineItem"
+        id_prefix = "33"
+        label_fields = ()
 
     parent_id: Invoice | Quotes | PurchaseOrder | SalesOrder | str | None = field(
         "parent_id",
@@ -1619,7 +1945,7 @@ class LineItem(Model):
         label="parent id",
         refers_to=("Invoice", "Quotes", "PurchaseOrder", "SalesOrder"),
     )
-    productid: Products | Services | str = field(
+    productid: Products | Services | str | None = field(
         "productid",
         "reference",
         label="productid",
@@ -1627,12 +1953,18 @@ class LineItem(Model):
         refers_to=("Products", "Services"),
     )
     sequence_no: int | None = field("sequence_no", "integer", label="sequence no")
-    quantity: Decimal = field("quantity", "double", label="quantity", mandatory=True)
+    quantity: Decimal | None = field(
+        "quantity", "double", label="quantity", mandatory=True
+    )
     listprice: Decimal | None = field("listprice", "double", label="listprice")
-    discount_percent: Decimal | None = field("discount_percent", "double", label="discount percent")
-    discount_amount: Decimal | None = field("discount_amount", "double", label="discount amount")
+    discount_percent: Decimal | None = field(
+        "discount_percent", "double", label="discount percent"
+    )
+    discount_amount: Decimal | None = field(
+        "discount_amount", "double", label="discount amount"
+    )
     comment: str | None = field("comment", "text", label="comment")
-    incrementondel: str | None = field(
+    incrementondel: Final[str | None] = field(
         "incrementondel",
         "autogenerated",
         label="incrementondel",
@@ -1644,7 +1976,9 @@ class LineItem(Model):
     tax2: Decimal | None = field("tax2", "double", label="Sales")
     tax3: Decimal | None = field("tax3", "double", label="Service")
     image: str | None = field("image", "string", label="image")
-    purchase_cost: Decimal | None = field("purchase_cost", "double", label="purchase cost")
+    purchase_cost: Decimal | None = field(
+        "purchase_cost", "double", label="purchase cost"
+    )
     margin: Decimal | None = field("margin", "double", label="margin")
 
 
@@ -1652,19 +1986,26 @@ class LineItem(Model):
 class ModComments(Model):
     """ModComments: Comments (one record: Comment); id prefix 30."""
 
-    __module_name__ = "ModComments"
-    __id_prefix__ = "30"
-    __label_fields__ = ("commentcontent",)
+    class Meta:
+        module = "ModComments"
+        id_prefix = "30"
+        label_fields = ("commentcontent",)
 
-    commentcontent: str = field("commentcontent", "text", label="Comment", mandatory=True)
-    assigned_user_id: str = field(
+    commentcontent: str | None = field(
+        "commentcontent", "text", label="Comment", mandatory=True
+    )
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     related_to: (
         Leads
@@ -1680,6 +2021,7 @@ class ModComments(Model):
         | Contacts
         | SalesOrder
         | str
+        | None
     ) = field(
         "related_to",
         "reference",
@@ -1700,7 +2042,7 @@ class ModComments(Model):
             "SalesOrder",
         ),
     )
-    creator: str | None = field(
+    creator: Final[str | None] = field(
         "creator",
         "reference",
         label="Creator",
@@ -1711,7 +2053,9 @@ class ModComments(Model):
     parent_comments: ModComments | str | None = field(
         "parent_comments", "reference", label="Related To", refers_to=("ModComments",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     customer: Contacts | str | None = field(
         "customer", "reference", label="Customer", refers_to=("Contacts",)
     )
@@ -1728,64 +2072,92 @@ class ModComments(Model):
 class PBXManager(Model):
     """PBXManager (one record: Call Record); id prefix 24."""
 
-    __module_name__ = "PBXManager"
-    __id_prefix__ = "24"
-    __label_fields__ = ("customernumber",)
+    class Meta:
+        module = "PBXManager"
+        id_prefix = "24"
+        label_fields = ("customernumber",)
 
     direction: str | None = field("direction", "string", label="Direction")
     callstatus: str | None = field("callstatus", "string", label="Call Status")
-    starttime: datetime.datetime | None = field(
+    starttime: Final[datetime.datetime | None] = field(
         "starttime", "datetime", label="Start Time", editable=False
     )
-    endtime: datetime.datetime | None = field(
+    endtime: Final[datetime.datetime | None] = field(
         "endtime", "datetime", label="End Time", editable=False
     )
-    totalduration: int | None = field("totalduration", "integer", label="Duration (sec)")
-    billduration: int | None = field("billduration", "integer", label="Bill Duration (sec)")
+    totalduration: int | None = field(
+        "totalduration", "integer", label="Duration (sec)"
+    )
+    billduration: int | None = field(
+        "billduration", "integer", label="Bill Duration (sec)"
+    )
     recordingurl: str | None = field("recordingurl", "url", label="Recording")
     sourceuuid: str | None = field("sourceuuid", "string", label="Source UUID")
     gateway: str | None = field("gateway", "string", label="Gateway")
     customer: Leads | Contacts | Accounts | str | None = field(
-        "customer", "reference", label="Customer", refers_to=("Leads", "Contacts", "Accounts")
+        "customer",
+        "reference",
+        label="Customer",
+        refers_to=("Leads", "Contacts", "Accounts"),
     )
     user: str | None = field("user", "reference", label="User", refers_to=("Users",))
-    customernumber: str = field("customernumber", "phone", label="Customer Number", mandatory=True)
+    customernumber: str | None = field(
+        "customernumber", "phone", label="Customer Number", mandatory=True
+    )
     customertype: str | None = field("customertype", "string", label="Customer Type")
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    CreatedTime: datetime.datetime | None = field(
+    CreatedTime: Final[datetime.datetime | None] = field(
         "CreatedTime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    ModifiedTime: datetime.datetime | None = field(
-        "ModifiedTime", "datetime", label="Modified Time", editable=False, nullable=False
+    ModifiedTime: Final[datetime.datetime | None] = field(
+        "ModifiedTime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Potentials(Model):
     """Potentials: Opportunities (one record: Opportunity); id prefix 13."""
 
-    __module_name__ = "Potentials"
-    __id_prefix__ = "13"
-    __label_fields__ = ("potentialname",)
+    class Meta:
+        module = "Potentials"
+        id_prefix = "13"
+        label_fields = ("potentialname",)
 
-    potentialname: str = field(
-        "potentialname", "string", label="Opportunity Name", mandatory=True, nullable=False
+    potentialname: str | None = field(
+        "potentialname",
+        "string",
+        label="Opportunity Name",
+        mandatory=True,
+        nullable=False,
     )
-    potential_no: str | None = field(
-        "potential_no", "string", label="Opportunity Number", editable=False, nullable=False
+    potential_no: Final[str | None] = field(
+        "potential_no",
+        "string",
+        label="Opportunity Number",
+        editable=False,
+        nullable=False,
     )
     amount: Decimal | None = field("amount", "currency", label="Amount")
     related_to: Accounts | str | None = field(
         "related_to", "reference", label="Organization Name", refers_to=("Accounts",)
     )
-    closingdate: datetime.date = field(
+    closingdate: datetime.date | None = field(
         "closingdate", "date", label="Expected Close Date", mandatory=True
     )
     opportunity_type: PotentialsOpportunityType | None = field(
-        "opportunity_type", "picklist", label="Type", picklist=("Existing Business", "New Business")
+        "opportunity_type",
+        "picklist",
+        label="Type",
+        picklist=("Existing Business", "New Business"),
     )
     nextstep: str | None = field("nextstep", "string", label="Next Step")
     leadsource: PotentialsLeadsource | None = field(
@@ -1807,7 +2179,7 @@ class Potentials(Model):
             "Other",
         ),
     )
-    sales_stage: PotentialsSalesStage = field(
+    sales_stage: PotentialsSalesStage | None = field(
         "sales_stage",
         "picklist",
         label="Sales Stage",
@@ -1825,31 +2197,43 @@ class Potentials(Model):
             "Closed Lost",
         ),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     probability: Decimal | None = field("probability", "double", label="Probability")
     campaignid: Campaigns | str | None = field(
         "campaignid", "reference", label="Campaign Source", refers_to=("Campaigns",)
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    forecast_amount: Decimal | None = field("forecast_amount", "currency", label="Weighted Revenue")
+    forecast_amount: Decimal | None = field(
+        "forecast_amount", "currency", label="Weighted Revenue"
+    )
     isconvertedfromlead: bool | None = field(
         "isconvertedfromlead", "boolean", label="Is Converted From Lead", default="no"
     )
     contact_id: Contacts | str | None = field(
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1858,22 +2242,33 @@ class Potentials(Model):
 class PriceBooks(Model):
     """PriceBooks: Price Books (one record: Price Book); id prefix 8."""
 
-    __module_name__ = "PriceBooks"
-    __id_prefix__ = "8"
-    __label_fields__ = ("bookname",)
+    class Meta:
+        module = "PriceBooks"
+        id_prefix = "8"
+        label_fields = ("bookname",)
 
-    bookname: str = field("bookname", "string", label="Price Book Name", mandatory=True)
-    pricebook_no: str | None = field(
-        "pricebook_no", "string", label="Price Book Number", editable=False, nullable=False
+    bookname: str | None = field(
+        "bookname", "string", label="Price Book Name", mandatory=True
+    )
+    pricebook_no: Final[str | None] = field(
+        "pricebook_no",
+        "string",
+        label="Price Book Number",
+        editable=False,
+        nullable=False,
     )
     active: bool | None = field("active", "boolean", label="Active", default="1")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
-    currency_id: Currency | str = field(
+    currency_id: Currency | str | None = field(
         "currency_id",
         "reference",
         label="Currency",
@@ -1882,10 +2277,16 @@ class PriceBooks(Model):
         nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -1894,11 +2295,12 @@ class PriceBooks(Model):
 class ProductTaxes(Model):
     """ProductTaxes (one record: ProductTaxes); id prefix 35."""
 
-    __module_name__ = "ProductTaxes"
-    __id_prefix__ = "35"
-    __label_fields__ = ()
+    class Meta:
+        module = "ProductTaxes"
+        id_prefix = "35"
+        label_fields = ()
 
-    productid: Products | str = field(
+    productid: Products | str | None = field(
         "productid",
         "reference",
         label="productid",
@@ -1906,10 +2308,17 @@ class ProductTaxes(Model):
         refers_to=("Products",),
         nullable=False,
     )
-    taxid: Tax | str = field(
-        "taxid", "reference", label="taxid", mandatory=True, refers_to=("Tax",), nullable=False
+    taxid: Tax | str | None = field(
+        "taxid",
+        "reference",
+        label="taxid",
+        mandatory=True,
+        refers_to=("Tax",),
+        nullable=False,
     )
-    taxpercentage: Decimal | None = field("taxpercentage", "double", label="taxpercentage")
+    taxpercentage: Decimal | None = field(
+        "taxpercentage", "double", label="taxpercentage"
+    )
     regions: str | None = field("regions", "text", label="regions")
 
 
@@ -1917,12 +2326,15 @@ class ProductTaxes(Model):
 class Products(Model):
     """Products (one record: Product); id prefix 14."""
 
-    __module_name__ = "Products"
-    __id_prefix__ = "14"
-    __label_fields__ = ("productname",)
+    class Meta:
+        module = "Products"
+        id_prefix = "14"
+        label_fields = ("productname",)
 
-    productname: str = field("productname", "string", label="Product Name", mandatory=True)
-    product_no: str | None = field(
+    productname: str | None = field(
+        "productname", "string", label="Product Name", mandatory=True
+    )
+    product_no: Final[str | None] = field(
         "product_no", "string", label="Product Number", editable=False, nullable=False
     )
     productcode: str | None = field("productcode", "string", label="Part Number")
@@ -1944,15 +2356,23 @@ class Products(Model):
     sales_start_date: datetime.date | None = field(
         "sales_start_date", "date", label="Sales Start Date"
     )
-    sales_end_date: datetime.date | None = field("sales_end_date", "date", label="Sales End Date")
-    start_date: datetime.date | None = field("start_date", "date", label="Support Start Date")
-    expiry_date: datetime.date | None = field("expiry_date", "date", label="Support Expiry Date")
+    sales_end_date: datetime.date | None = field(
+        "sales_end_date", "date", label="Sales End Date"
+    )
+    start_date: datetime.date | None = field(
+        "start_date", "date", label="Support Start Date"
+    )
+    expiry_date: datetime.date | None = field(
+        "expiry_date", "date", label="Support Expiry Date"
+    )
     website: str | None = field("website", "url", label="Website")
     vendor_id: Vendors | str | None = field(
         "vendor_id", "reference", label="Vendor Name", refers_to=("Vendors",)
     )
     mfr_part_no: str | None = field("mfr_part_no", "string", label="Mfr PartNo")
-    vendor_part_no: str | None = field("vendor_part_no", "string", label="Vendor Part No")
+    vendor_part_no: str | None = field(
+        "vendor_part_no", "string", label="Vendor Part No"
+    )
     serial_no: str | None = field("serial_no", "string", label="Serial No")
     productsheet: str | None = field("productsheet", "string", label="Product Sheet")
     glacct: ProductsGlacct | None = field(
@@ -1971,17 +2391,27 @@ class Products(Model):
             "308-Sales-Books",
         ),
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     unit_price: Decimal | None = field("unit_price", "currency", label="Unit Price")
-    commissionrate: Decimal | None = field("commissionrate", "double", label="Commission Rate")
+    commissionrate: Decimal | None = field(
+        "commissionrate", "double", label="Commission Rate"
+    )
     taxclass: str | None = field("taxclass", "string", label="Taxes")
     usageunit: ProductsUsageunit | None = field(
         "usageunit",
@@ -2009,14 +2439,18 @@ class Products(Model):
     qty_per_unit: Decimal | None = field("qty_per_unit", "double", label="Qty/Unit")
     qtyinstock: Decimal | None = field("qtyinstock", "double", label="Qty. in Stock")
     reorderlevel: int | None = field("reorderlevel", "integer", label="Reorder Level")
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Handler", mandatory=True, nullable=False
     )
     qtyindemand: int | None = field("qtyindemand", "integer", label="Qty. in Demand")
     imagename: str | None = field("imagename", "image", label="Product Image")
     description: str | None = field("description", "text", label="Description")
-    purchase_cost: Decimal | None = field("purchase_cost", "currency", label="Purchase Cost")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    purchase_cost: Decimal | None = field(
+        "purchase_cost", "currency", label="Purchase Cost"
+    )
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     tax1: Decimal | None = field("tax1", "double", label="VAT", default="4.500")
@@ -2029,14 +2463,21 @@ class Products(Model):
 class Project(Model):
     """Project: Projects (one record: Project); id prefix 29."""
 
-    __module_name__ = "Project"
-    __id_prefix__ = "29"
-    __label_fields__ = ("projectname",)
+    class Meta:
+        module = "Project"
+        id_prefix = "29"
+        label_fields = ("projectname",)
 
-    projectname: str = field("projectname", "string", label="Project Name", mandatory=True)
+    projectname: str | None = field(
+        "projectname", "string", label="Project Name", mandatory=True
+    )
     startdate: datetime.date | None = field("startdate", "date", label="Start Date")
-    targetenddate: datetime.date | None = field("targetenddate", "date", label="Target End Date")
-    actualenddate: datetime.date | None = field("actualenddate", "date", label="Actual End Date")
+    targetenddate: datetime.date | None = field(
+        "targetenddate", "date", label="Target End Date"
+    )
+    actualenddate: datetime.date | None = field(
+        "actualenddate", "date", label="Actual End Date"
+    )
     projectstatus: ProjectProjectstatus | None = field(
         "projectstatus",
         "picklist",
@@ -2053,7 +2494,10 @@ class Project(Model):
         ),
     )
     projecttype: ProjectProjecttype | None = field(
-        "projecttype", "picklist", label="Type", picklist=("administrative", "operative", "other")
+        "projecttype",
+        "picklist",
+        label="Type",
+        picklist=("administrative", "operative", "other"),
     )
     linktoaccountscontacts: Accounts | Contacts | str | None = field(
         "linktoaccountscontacts",
@@ -2061,36 +2505,65 @@ class Project(Model):
         label="Related To",
         refers_to=("Accounts", "Contacts"),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    project_no: str | None = field("project_no", "string", label="Project Number", editable=False)
+    project_no: Final[str | None] = field(
+        "project_no", "string", label="Project Number", editable=False
+    )
     targetbudget: str | None = field("targetbudget", "string", label="Target Budget")
     projecturl: str | None = field("projecturl", "url", label="Project Url")
     projectpriority: ProjectProjectpriority | None = field(
-        "projectpriority", "picklist", label="Priority", picklist=("low", "normal", "high")
+        "projectpriority",
+        "picklist",
+        label="Priority",
+        picklist=("low", "normal", "high"),
     )
     progress: ProjectProgress | None = field(
         "progress",
         "picklist",
         label="Progress",
-        picklist=("10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"),
+        picklist=(
+            "10%",
+            "20%",
+            "30%",
+            "40%",
+            "50%",
+            "60%",
+            "70%",
+            "80%",
+            "90%",
+            "100%",
+        ),
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     isconvertedfrompotential: bool | None = field(
-        "isconvertedfrompotential", "boolean", label="Is Converted From Opportunity", nullable=False
+        "isconvertedfrompotential",
+        "boolean",
+        label="Is Converted From Opportunity",
+        nullable=False,
     )
     potentialid: Potentials | str | None = field(
         "potentialid", "reference", label="Opportunity Name", refers_to=("Potentials",)
@@ -2101,18 +2574,23 @@ class Project(Model):
 class ProjectMilestone(Model):
     """ProjectMilestone: Project Milestones (one record: Project Milestone); id prefix 27."""
 
-    __module_name__ = "ProjectMilestone"
-    __id_prefix__ = "27"
-    __label_fields__ = ("projectmilestonename",)
+    class Meta:
+        module = "ProjectMilestone"
+        id_prefix = "27"
+        label_fields = ("projectmilestonename",)
 
-    projectmilestonename: str = field(
+    projectmilestonename: str | None = field(
         "projectmilestonename", "string", label="Project Milestone Name", mandatory=True
     )
     projectmilestonedate: datetime.date | None = field(
         "projectmilestonedate", "date", label="Milestone Date"
     )
-    projectid: Project | str = field(
-        "projectid", "reference", label="Related To", mandatory=True, refers_to=("Project",)
+    projectid: Project | str | None = field(
+        "projectid",
+        "reference",
+        label="Related To",
+        mandatory=True,
+        refers_to=("Project",),
     )
     projectmilestonetype: ProjectMilestoneProjectmilestonetype | None = field(
         "projectmilestonetype",
@@ -2120,23 +2598,36 @@ class ProjectMilestone(Model):
         label="Type",
         picklist=("administrative", "operative", "other"),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    projectmilestone_no: str | None = field(
-        "projectmilestone_no", "string", label="Project Milestone Number", editable=False
+    projectmilestone_no: Final[str | None] = field(
+        "projectmilestone_no",
+        "string",
+        label="Project Milestone Number",
+        editable=False,
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -2145,11 +2636,12 @@ class ProjectMilestone(Model):
 class ProjectTask(Model):
     """ProjectTask: Project Tasks (one record: Project Task); id prefix 28."""
 
-    __module_name__ = "ProjectTask"
-    __id_prefix__ = "28"
-    __label_fields__ = ("projecttaskname",)
+    class Meta:
+        module = "ProjectTask"
+        id_prefix = "28"
+        label_fields = ("projecttaskname",)
 
-    projecttaskname: str = field(
+    projecttaskname: str | None = field(
         "projecttaskname", "string", label="Project Task Name", mandatory=True
     )
     projecttasktype: ProjectTaskProjecttasktype | None = field(
@@ -2159,40 +2651,70 @@ class ProjectTask(Model):
         picklist=("administrative", "operative", "other"),
     )
     projecttaskpriority: ProjectTaskProjecttaskpriority | None = field(
-        "projecttaskpriority", "picklist", label="Priority", picklist=("low", "normal", "high")
+        "projecttaskpriority",
+        "picklist",
+        label="Priority",
+        picklist=("low", "normal", "high"),
     )
-    projectid: Project | str = field(
-        "projectid", "reference", label="Related To", mandatory=True, refers_to=("Project",)
+    projectid: Project | str | None = field(
+        "projectid",
+        "reference",
+        label="Related To",
+        mandatory=True,
+        refers_to=("Project",),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
     projecttasknumber: int | None = field(
         "projecttasknumber", "integer", label="Project Task Number"
     )
-    projecttask_no: str | None = field(
+    projecttask_no: Final[str | None] = field(
         "projecttask_no", "string", label="Project Task No", editable=False
     )
     projecttaskprogress: ProjectTaskProjecttaskprogress | None = field(
         "projecttaskprogress",
         "picklist",
         label="Progress",
-        picklist=("10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"),
+        picklist=(
+            "10%",
+            "20%",
+            "30%",
+            "40%",
+            "50%",
+            "60%",
+            "70%",
+            "80%",
+            "90%",
+            "100%",
+        ),
     )
-    projecttaskhours: str | None = field("projecttaskhours", "string", label="Worked Hours")
+    projecttaskhours: str | None = field(
+        "projecttaskhours", "string", label="Worked Hours"
+    )
     startdate: datetime.date | None = field("startdate", "date", label="Start Date")
     enddate: datetime.date | None = field("enddate", "date", label="End Date")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     projecttaskstatus: ProjectTaskProjecttaskstatus | None = field(
@@ -2207,28 +2729,42 @@ class ProjectTask(Model):
 class PurchaseOrder(Model):
     """PurchaseOrder: Purchase Order (one record: Purchase Order); id prefix 5."""
 
-    __module_name__ = "PurchaseOrder"
-    __id_prefix__ = "5"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "PurchaseOrder"
+        id_prefix = "5"
+        label_fields = ("subject",)
 
-    purchaseorder_no: str | None = field(
+    purchaseorder_no: Final[str | None] = field(
         "purchaseorder_no", "string", label="Purchase Order Number", editable=False
     )
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
-    vendor_id: Vendors | str = field(
-        "vendor_id", "reference", label="Vendor Name", mandatory=True, refers_to=("Vendors",)
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
+    vendor_id: Vendors | str | None = field(
+        "vendor_id",
+        "reference",
+        label="Vendor Name",
+        mandatory=True,
+        refers_to=("Vendors",),
     )
-    requisition_no: str | None = field("requisition_no", "string", label="Requisition Number")
+    requisition_no: str | None = field(
+        "requisition_no", "string", label="Requisition Number"
+    )
     tracking_no: str | None = field("tracking_no", "string", label="Tracking Number")
     contact_id: Contacts | str | None = field(
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
     duedate: datetime.date | None = field("duedate", "date", label="Due Date")
     carrier: PurchaseOrderCarrier | None = field(
-        "carrier", "picklist", label="Carrier", picklist=("FedEx", "UPS", "USPS", "DHL", "BlueDart")
+        "carrier",
+        "picklist",
+        label="Carrier",
+        picklist=("FedEx", "UPS", "USPS", "DHL", "BlueDart"),
     )
-    txtAdjustment: Decimal | None = field("txtAdjustment", "currency", label="Adjustment")
-    salescommission: Decimal | None = field("salescommission", "double", label="Sales Commission")
+    txtAdjustment: Decimal | None = field(
+        "txtAdjustment", "currency", label="Adjustment"
+    )
+    salescommission: Decimal | None = field(
+        "salescommission", "double", label="Sales Commission"
+    )
     exciseduty: Decimal | None = field("exciseduty", "double", label="Excise Duty")
     hdnGrandTotal: Decimal | None = field("hdnGrandTotal", "currency", label="Total")
     hdnSubTotal: Decimal | None = field("hdnSubTotal", "currency", label="Sub Total")
@@ -2242,24 +2778,32 @@ class PurchaseOrder(Model):
         "hdnDiscountAmount", "currency", label="Discount Amount"
     )
     hdnS_H_Amount: Decimal | None = field("hdnS_H_Amount", "currency", label="Charges")
-    postatus: PurchaseOrderPostatus = field(
+    postatus: PurchaseOrderPostatus | None = field(
         "postatus",
         "picklist",
         label="Status",
         mandatory=True,
         picklist=("Created", "Approved", "Delivered", "Cancelled", "Received Shipment"),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     currency_id: Currency | str | None = field(
         "currency_id",
@@ -2270,10 +2814,18 @@ class PurchaseOrder(Model):
         nullable=False,
     )
     conversion_rate: Decimal | None = field(
-        "conversion_rate", "double", label="Conversion Rate", default="1", nullable=False
+        "conversion_rate",
+        "double",
+        label="Conversion Rate",
+        default="1",
+        nullable=False,
     )
-    bill_street: str = field("bill_street", "text", label="Billing Address", mandatory=True)
-    ship_street: str = field("ship_street", "text", label="Shipping Address", mandatory=True)
+    bill_street: str | None = field(
+        "bill_street", "text", label="Billing Address", mandatory=True
+    )
+    ship_street: str | None = field(
+        "ship_street", "text", label="Shipping Address", mandatory=True
+    )
     bill_city: str | None = field("bill_city", "string", label="Billing City")
     ship_city: str | None = field("ship_city", "string", label="Shipping City")
     bill_state: str | None = field("bill_state", "string", label="Billing State")
@@ -2291,7 +2843,7 @@ class PurchaseOrder(Model):
         label="Terms & Conditions",
         default="\n - Unless otherwise agreed in writing by the supplier all invoices are payable within thirty (30) days of the date of invoice, in the currency of the invoice, drawn on a bank based in India or by such other method as is agreed in advance by the Supplier.\n\n - All prices are not inclusive of VAT which shall be payable in addition by the Customer at the applicable rate.",
     )
-    productid: Products | Services | str = field(
+    productid: Products | Services | str | None = field(
         "productid",
         "reference",
         label="Item Name",
@@ -2310,21 +2862,33 @@ class PurchaseOrder(Model):
     tax1: str | None = field("tax1", "string", label="VAT")
     tax2: str | None = field("tax2", "string", label="Sales")
     tax3: str | None = field("tax3", "string", label="Service")
-    pre_tax_total: Decimal | None = field("pre_tax_total", "currency", label="Pre Tax Total")
+    pre_tax_total: Decimal | None = field(
+        "pre_tax_total", "currency", label="Pre Tax Total"
+    )
     paid: Decimal | None = field("paid", "currency", label="Paid", default="0")
     balance: Decimal | None = field("balance", "currency", label="Balance", default="0")
-    hdnS_H_Percent: Decimal | None = field("hdnS_H_Percent", "double", label="Taxes On Charges")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    hdnS_H_Percent: Decimal | None = field(
+        "hdnS_H_Percent", "double", label="Taxes On Charges"
+    )
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
     # "shipping_&_handling" is not a valid Python identifier: attribute shipping_handling
     shipping_handling: Decimal | None = field(
-        "shipping_&_handling", "double", label="Shipping &amp; Handling", default="0.00000"
+        "shipping_&_handling",
+        "double",
+        label="Shipping &amp; Handling",
+        default="0.00000",
     )
     # "shipping_&_handling_shtax1" is not a valid Python identifier: attribute shipping_handling_shtax1
     shipping_handling_shtax1: Decimal | None = field(
-        "shipping_&_handling_shtax1", "double", label="Shipping &amp; Handling VAT", default="4.500"
+        "shipping_&_handling_shtax1",
+        "double",
+        label="Shipping &amp; Handling VAT",
+        default="4.500",
     )
     # "shipping_&_handling_shtax2" is not a valid Python identifier: attribute shipping_handling_shtax2
     shipping_handling_shtax2: Decimal | None = field(
@@ -2346,16 +2910,19 @@ class PurchaseOrder(Model):
 class Quotes(Model):
     """Quotes (one record: Quote); id prefix 4."""
 
-    __module_name__ = "Quotes"
-    __id_prefix__ = "4"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "Quotes"
+        id_prefix = "4"
+        label_fields = ("subject",)
 
-    quote_no: str | None = field("quote_no", "string", label="Quote Number", editable=False)
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
+    quote_no: Final[str | None] = field(
+        "quote_no", "string", label="Quote Number", editable=False
+    )
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
     potential_id: Potentials | str | None = field(
         "potential_id", "reference", label="Opportunity Name", refers_to=("Potentials",)
     )
-    quotestage: QuotesQuotestage = field(
+    quotestage: QuotesQuotestage | None = field(
         "quotestage",
         "picklist",
         label="Quote Stage",
@@ -2367,14 +2934,22 @@ class Quotes(Model):
         "contact_id", "reference", label="Contact Name", refers_to=("Contacts",)
     )
     carrier: QuotesCarrier | None = field(
-        "carrier", "picklist", label="Carrier", picklist=("FedEx", "UPS", "USPS", "DHL", "BlueDart")
+        "carrier",
+        "picklist",
+        label="Carrier",
+        picklist=("FedEx", "UPS", "USPS", "DHL", "BlueDart"),
     )
     hdnSubTotal: Decimal | None = field("hdnSubTotal", "currency", label="Sub Total")
     shipping: str | None = field("shipping", "string", label="Shipping")
     assigned_user_id1: str | None = field(
-        "assigned_user_id1", "reference", label="Inventory Manager", refers_to=("Users",)
+        "assigned_user_id1",
+        "reference",
+        label="Inventory Manager",
+        refers_to=("Users",),
     )
-    txtAdjustment: Decimal | None = field("txtAdjustment", "currency", label="Adjustment")
+    txtAdjustment: Decimal | None = field(
+        "txtAdjustment", "currency", label="Adjustment"
+    )
     hdnGrandTotal: Decimal | None = field("hdnGrandTotal", "currency", label="Total")
     hdnTaxType: QuotesHdnTaxType | None = field(
         "hdnTaxType", "picklist", label="Tax Type", picklist=("individual", "group")
@@ -2386,24 +2961,32 @@ class Quotes(Model):
         "hdnDiscountAmount", "currency", label="Discount Amount"
     )
     hdnS_H_Amount: Decimal | None = field("hdnS_H_Amount", "currency", label="Charges")
-    account_id: Accounts | str = field(
+    account_id: Accounts | str | None = field(
         "account_id",
         "reference",
         label="Organization Name",
         mandatory=True,
         refers_to=("Accounts",),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     currency_id: Currency | str | None = field(
         "currency_id",
@@ -2414,10 +2997,18 @@ class Quotes(Model):
         nullable=False,
     )
     conversion_rate: Decimal | None = field(
-        "conversion_rate", "double", label="Conversion Rate", default="1", nullable=False
+        "conversion_rate",
+        "double",
+        label="Conversion Rate",
+        default="1",
+        nullable=False,
     )
-    bill_street: str = field("bill_street", "text", label="Billing Address", mandatory=True)
-    ship_street: str = field("ship_street", "text", label="Shipping Address", mandatory=True)
+    bill_street: str | None = field(
+        "bill_street", "text", label="Billing Address", mandatory=True
+    )
+    ship_street: str | None = field(
+        "ship_street", "text", label="Shipping Address", mandatory=True
+    )
     bill_city: str | None = field("bill_city", "string", label="Billing City")
     ship_city: str | None = field("ship_city", "string", label="Shipping City")
     bill_state: str | None = field("bill_state", "string", label="Billing State")
@@ -2435,7 +3026,7 @@ class Quotes(Model):
         label="Terms & Conditions",
         default="\n - Unless otherwise agreed in writing by the supplier all invoices are payable within thirty (30) days of the date of invoice, in the currency of the invoice, drawn on a bank based in India or by such other method as is agreed in advance by the Supplier.\n\n - All prices are not inclusive of VAT which shall be payable in addition by the Customer at the applicable rate.",
     )
-    productid: Products | Services | str = field(
+    productid: Products | Services | str | None = field(
         "productid",
         "reference",
         label="Item Name",
@@ -2454,19 +3045,31 @@ class Quotes(Model):
     tax1: str | None = field("tax1", "string", label="VAT")
     tax2: str | None = field("tax2", "string", label="Sales")
     tax3: str | None = field("tax3", "string", label="Service")
-    pre_tax_total: Decimal | None = field("pre_tax_total", "currency", label="Pre Tax Total")
-    hdnS_H_Percent: Decimal | None = field("hdnS_H_Percent", "double", label="Taxes On Charges")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    pre_tax_total: Decimal | None = field(
+        "pre_tax_total", "currency", label="Pre Tax Total"
+    )
+    hdnS_H_Percent: Decimal | None = field(
+        "hdnS_H_Percent", "double", label="Taxes On Charges"
+    )
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
     # "shipping_&_handling" is not a valid Python identifier: attribute shipping_handling
     shipping_handling: Decimal | None = field(
-        "shipping_&_handling", "double", label="Shipping &amp; Handling", default="0.00000"
+        "shipping_&_handling",
+        "double",
+        label="Shipping &amp; Handling",
+        default="0.00000",
     )
     # "shipping_&_handling_shtax1" is not a valid Python identifier: attribute shipping_handling_shtax1
     shipping_handling_shtax1: Decimal | None = field(
-        "shipping_&_handling_shtax1", "double", label="Shipping &amp; Handling VAT", default="4.500"
+        "shipping_&_handling_shtax1",
+        "double",
+        label="Shipping &amp; Handling VAT",
+        default="4.500",
     )
     # "shipping_&_handling_shtax2" is not a valid Python identifier: attribute shipping_handling_shtax2
     shipping_handling_shtax2: Decimal | None = field(
@@ -2488,38 +3091,50 @@ class Quotes(Model):
 class SMSNotifier(Model):
     """SMSNotifier: SMS Notifier (one record: SMS Notifier); id prefix 31."""
 
-    __module_name__ = "SMSNotifier"
-    __id_prefix__ = "31"
-    __label_fields__ = ("message",)
+    class Meta:
+        module = "SMSNotifier"
+        id_prefix = "31"
+        label_fields = ("message",)
 
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
-    message: str = field("message", "text", label="Message", mandatory=True)
+    message: str | None = field("message", "text", label="Message", mandatory=True)
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class SalesOrder(Model):
     """SalesOrder: Sales Order (one record: Sales Order); id prefix 6."""
 
-    __module_name__ = "SalesOrder"
-    __id_prefix__ = "6"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "SalesOrder"
+        id_prefix = "6"
+        label_fields = ("subject",)
 
-    salesorder_no: str | None = field(
+    salesorder_no: Final[str | None] = field(
         "salesorder_no", "string", label="Sales Order Number", editable=False
     )
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
     potential_id: Potentials | str | None = field(
         "potential_id", "reference", label="Opportunity Name", refers_to=("Potentials",)
     )
@@ -2535,18 +3150,25 @@ class SalesOrder(Model):
     )
     duedate: datetime.date | None = field("duedate", "date", label="Due Date")
     carrier: SalesOrderCarrier | None = field(
-        "carrier", "picklist", label="Carrier", picklist=("FedEx", "UPS", "USPS", "DHL", "BlueDart")
+        "carrier",
+        "picklist",
+        label="Carrier",
+        picklist=("FedEx", "UPS", "USPS", "DHL", "BlueDart"),
     )
     pending: str | None = field("pending", "string", label="Pending")
-    sostatus: SalesOrderSostatus = field(
+    sostatus: SalesOrderSostatus | None = field(
         "sostatus",
         "picklist",
         label="Status",
         mandatory=True,
         picklist=("Created", "Approved", "Delivered", "Cancelled"),
     )
-    txtAdjustment: Decimal | None = field("txtAdjustment", "currency", label="Adjustment")
-    salescommission: Decimal | None = field("salescommission", "double", label="Sales Commission")
+    txtAdjustment: Decimal | None = field(
+        "txtAdjustment", "currency", label="Adjustment"
+    )
+    salescommission: Decimal | None = field(
+        "salescommission", "double", label="Sales Commission"
+    )
     exciseduty: Decimal | None = field("exciseduty", "double", label="Excise Duty")
     hdnGrandTotal: Decimal | None = field("hdnGrandTotal", "currency", label="Total")
     hdnSubTotal: Decimal | None = field("hdnSubTotal", "currency", label="Sub Total")
@@ -2560,24 +3182,32 @@ class SalesOrder(Model):
         "hdnDiscountAmount", "currency", label="Discount Amount"
     )
     hdnS_H_Amount: Decimal | None = field("hdnS_H_Amount", "currency", label="Charges")
-    account_id: Accounts | str = field(
+    account_id: Accounts | str | None = field(
         "account_id",
         "reference",
         label="Organization Name",
         mandatory=True,
         refers_to=("Accounts",),
     )
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     currency_id: Currency | str | None = field(
         "currency_id",
@@ -2588,10 +3218,18 @@ class SalesOrder(Model):
         nullable=False,
     )
     conversion_rate: Decimal | None = field(
-        "conversion_rate", "double", label="Conversion Rate", default="1", nullable=False
+        "conversion_rate",
+        "double",
+        label="Conversion Rate",
+        default="1",
+        nullable=False,
     )
-    bill_street: str = field("bill_street", "text", label="Billing Address", mandatory=True)
-    ship_street: str = field("ship_street", "text", label="Shipping Address", mandatory=True)
+    bill_street: str | None = field(
+        "bill_street", "text", label="Billing Address", mandatory=True
+    )
+    ship_street: str | None = field(
+        "ship_street", "text", label="Shipping Address", mandatory=True
+    )
     bill_city: str | None = field("bill_city", "string", label="Billing City")
     ship_city: str | None = field("ship_city", "string", label="Shipping City")
     bill_state: str | None = field("bill_state", "string", label="Billing State")
@@ -2609,14 +3247,18 @@ class SalesOrder(Model):
         label="Terms & Conditions",
         default="\n - Unless otherwise agreed in writing by the supplier all invoices are payable within thirty (30) days of the date of invoice, in the currency of the invoice, drawn on a bank based in India or by such other method as is agreed in advance by the Supplier.\n\n - All prices are not inclusive of VAT which shall be payable in addition by the Customer at the applicable rate.",
     )
-    enable_recurring: bool | None = field("enable_recurring", "boolean", label="Enable Recurring")
+    enable_recurring: bool | None = field(
+        "enable_recurring", "boolean", label="Enable Recurring"
+    )
     recurring_frequency: SalesOrderRecurringFrequency | None = field(
         "recurring_frequency",
         "picklist",
         label="Frequency",
         picklist=("Daily", "Weekly", "Monthly", "Quarterly", "Yearly"),
     )
-    start_period: datetime.date | None = field("start_period", "date", label="Start Period")
+    start_period: datetime.date | None = field(
+        "start_period", "date", label="Start Period"
+    )
     end_period: datetime.date | None = field("end_period", "date", label="End Period")
     payment_duration: SalesOrderPaymentDuration | None = field(
         "payment_duration",
@@ -2633,14 +3275,22 @@ class SalesOrder(Model):
             "Net 60 days",
         ),
     )
-    invoicestatus: SalesOrderInvoicestatus = field(
+    invoicestatus: SalesOrderInvoicestatus | None = field(
         "invoicestatus",
         "picklist",
         label="Invoice Status",
         mandatory=True,
-        picklist=("AutoCreated", "Cancel", "Created", "Approved", "Sent", "Credit Invoice", "Paid"),
+        picklist=(
+            "AutoCreated",
+            "Cancel",
+            "Created",
+            "Approved",
+            "Sent",
+            "Credit Invoice",
+            "Paid",
+        ),
     )
-    productid: Products | Services | str = field(
+    productid: Products | Services | str | None = field(
         "productid",
         "reference",
         label="Item Name",
@@ -2659,22 +3309,34 @@ class SalesOrder(Model):
     tax1: str | None = field("tax1", "string", label="VAT")
     tax2: str | None = field("tax2", "string", label="Sales")
     tax3: str | None = field("tax3", "string", label="Service")
-    pre_tax_total: Decimal | None = field("pre_tax_total", "currency", label="Pre Tax Total")
-    hdnS_H_Percent: Decimal | None = field("hdnS_H_Percent", "double", label="Taxes On Charges")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    pre_tax_total: Decimal | None = field(
+        "pre_tax_total", "currency", label="Pre Tax Total"
+    )
+    hdnS_H_Percent: Decimal | None = field(
+        "hdnS_H_Percent", "double", label="Taxes On Charges"
+    )
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
     region_id: str | None = field("region_id", "picklist", label="Tax Region")
-    last_recurring_date: datetime.date | None = field(
+    last_recurring_date: Final[datetime.date | None] = field(
         "last_recurring_date", "date", label="Next Invoice Date", editable=False
     )
     # "shipping_&_handling" is not a valid Python identifier: attribute shipping_handling
     shipping_handling: Decimal | None = field(
-        "shipping_&_handling", "double", label="Shipping &amp; Handling", default="0.00000"
+        "shipping_&_handling",
+        "double",
+        label="Shipping &amp; Handling",
+        default="0.00000",
     )
     # "shipping_&_handling_shtax1" is not a valid Python identifier: attribute shipping_handling_shtax1
     shipping_handling_shtax1: Decimal | None = field(
-        "shipping_&_handling_shtax1", "double", label="Shipping &amp; Handling VAT", default="4.500"
+        "shipping_&_handling_shtax1",
+        "double",
+        label="Shipping &amp; Handling VAT",
+        default="4.500",
     )
     # "shipping_&_handling_shtax2" is not a valid Python identifier: attribute shipping_handling_shtax2
     shipping_handling_shtax2: Decimal | None = field(
@@ -2696,45 +3358,68 @@ class SalesOrder(Model):
 class ServiceContracts(Model):
     """ServiceContracts: Service Contracts (one record: Service Contract); id prefix 25."""
 
-    __module_name__ = "ServiceContracts"
-    __id_prefix__ = "25"
-    __label_fields__ = ("subject",)
+    class Meta:
+        module = "ServiceContracts"
+        id_prefix = "25"
+        label_fields = ("subject",)
 
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     start_date: datetime.date | None = field("start_date", "date", label="Start Date")
-    end_date: datetime.date | None = field("end_date", "date", label="End Date", editable=False)
+    end_date: Final[datetime.date | None] = field(
+        "end_date", "date", label="End Date", editable=False
+    )
     sc_related_to: Contacts | Accounts | str | None = field(
-        "sc_related_to", "reference", label="Related To", refers_to=("Contacts", "Accounts")
+        "sc_related_to",
+        "reference",
+        label="Related To",
+        refers_to=("Contacts", "Accounts"),
     )
     tracking_unit: ServiceContractsTrackingUnit | None = field(
-        "tracking_unit", "picklist", label="Tracking Unit", picklist=("Hours", "Days", "Incidents")
+        "tracking_unit",
+        "picklist",
+        label="Tracking Unit",
+        picklist=("Hours", "Days", "Incidents"),
     )
     total_units: Decimal | None = field("total_units", "double", label="Total Units")
     used_units: Decimal | None = field("used_units", "double", label="Used Units")
-    subject: str = field("subject", "string", label="Subject", mandatory=True)
+    subject: str | None = field("subject", "string", label="Subject", mandatory=True)
     due_date: datetime.date | None = field("due_date", "date", label="Due date")
-    planned_duration: str | None = field(
+    planned_duration: Final[str | None] = field(
         "planned_duration", "string", label="Planned Duration (in Days)", editable=False
     )
-    actual_duration: str | None = field(
+    actual_duration: Final[str | None] = field(
         "actual_duration", "string", label="Actual Duration (in Days)", editable=False
     )
     contract_status: ServiceContractsContractStatus | None = field(
         "contract_status",
         "picklist",
         label="Status",
-        picklist=("Undefined", "In Planning", "In Progress", "On Hold", "Complete", "Archived"),
+        picklist=(
+            "Undefined",
+            "In Planning",
+            "In Progress",
+            "On Hold",
+            "Complete",
+            "Archived",
+        ),
     )
     contract_priority: ServiceContractsContractPriority | None = field(
-        "contract_priority", "picklist", label="Priority", picklist=("Low", "Normal", "High")
+        "contract_priority",
+        "picklist",
+        label="Priority",
+        picklist=("Low", "Normal", "High"),
     )
     contract_type: ServiceContractsContractType | None = field(
         "contract_type",
@@ -2742,14 +3427,22 @@ class ServiceContracts(Model):
         label="Type",
         picklist=("Support", "Services", "Administrative"),
     )
-    progress: Decimal | None = field("progress", "double", label="Progress", editable=False)
-    contract_no: str | None = field(
+    progress: Final[Decimal | None] = field(
+        "progress", "double", label="Progress", editable=False
+    )
+    contract_no: Final[str | None] = field(
         "contract_no", "string", label="Contract Number", editable=False
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
 
@@ -2758,12 +3451,15 @@ class ServiceContracts(Model):
 class Services(Model):
     """Services (one record: Service); id prefix 26."""
 
-    __module_name__ = "Services"
-    __id_prefix__ = "26"
-    __label_fields__ = ("servicename",)
+    class Meta:
+        module = "Services"
+        id_prefix = "26"
+        label_fields = ("servicename",)
 
-    servicename: str = field("servicename", "string", label="Service Name", mandatory=True)
-    service_no: str | None = field(
+    servicename: str | None = field(
+        "servicename", "string", label="Service Name", mandatory=True
+    )
+    service_no: Final[str | None] = field(
         "service_no", "string", label="Service Number", editable=False, nullable=False
     )
     discontinued: bool | None = field(
@@ -2772,24 +3468,45 @@ class Services(Model):
     sales_start_date: datetime.date | None = field(
         "sales_start_date", "date", label="Sales Start Date"
     )
-    sales_end_date: datetime.date | None = field("sales_end_date", "date", label="Sales End Date")
-    start_date: datetime.date | None = field("start_date", "date", label="Support Start Date")
-    expiry_date: datetime.date | None = field("expiry_date", "date", label="Support Expiry Date")
+    sales_end_date: datetime.date | None = field(
+        "sales_end_date", "date", label="Sales End Date"
+    )
+    start_date: datetime.date | None = field(
+        "start_date", "date", label="Support Start Date"
+    )
+    expiry_date: datetime.date | None = field(
+        "expiry_date", "date", label="Support Expiry Date"
+    )
     website: str | None = field("website", "url", label="Website")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     service_usageunit: ServicesServiceUsageunit | None = field(
-        "service_usageunit", "picklist", label="Usage Unit", picklist=("Hours", "Days", "Incidents")
+        "service_usageunit",
+        "picklist",
+        label="Usage Unit",
+        picklist=("Hours", "Days", "Incidents"),
     )
-    qty_per_unit: Decimal | None = field("qty_per_unit", "double", label="Number of Units")
-    assigned_user_id: str | None = field("assigned_user_id", "owner", label="Owner", nullable=False)
+    qty_per_unit: Decimal | None = field(
+        "qty_per_unit", "double", label="Number of Units"
+    )
+    assigned_user_id: str | None = field(
+        "assigned_user_id", "owner", label="Owner", nullable=False
+    )
     servicecategory: ServicesServicecategory | None = field(
         "servicecategory",
         "picklist",
@@ -2798,12 +3515,18 @@ class Services(Model):
     )
     unit_price: Decimal | None = field("unit_price", "currency", label="Price")
     taxclass: str | None = field("taxclass", "string", label="Taxes")
-    commissionrate: Decimal | None = field("commissionrate", "double", label="Commission Rate")
+    commissionrate: Decimal | None = field(
+        "commissionrate", "double", label="Commission Rate"
+    )
     description: str | None = field("description", "text", label="Description")
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")
-    purchase_cost: Decimal | None = field("purchase_cost", "currency", label="Purchase Cost")
+    purchase_cost: Decimal | None = field(
+        "purchase_cost", "currency", label="Purchase Cost"
+    )
     tax1: Decimal | None = field("tax1", "double", label="VAT", default="4.500")
     tax2: Decimal | None = field("tax2", "double", label="Sales", default="10.000")
     tax3: Decimal | None = field("tax3", "double", label="Service", default="12.500")
@@ -2814,38 +3537,60 @@ class Services(Model):
 class Tax(Model):
     """Tax (one record: Tax); id prefix 34."""
 
-    __module_name__ = "Tax"
-    __id_prefix__ = "34"
-    __label_fields__ = ("taxlabel",)
+    class Meta:
+        module = "Tax"
+        id_prefix = "34"
+        label_fields = ("taxlabel",)
 
-    taxname: str | None = field("taxname", "string", label="taxname", editable=False)
-    taxlabel: str | None = field("taxlabel", "string", label="taxlabel", editable=False)
-    percentage: Decimal | None = field("percentage", "double", label="percentage", editable=False)
+    taxname: Final[str | None] = field(
+        "taxname", "string", label="taxname", editable=False
+    )
+    taxlabel: Final[str | None] = field(
+        "taxlabel", "string", label="taxlabel", editable=False
+    )
+    percentage: Final[Decimal | None] = field(
+        "percentage", "double", label="percentage", editable=False
+    )
     deleted: int | None = field("deleted", "integer", label="deleted")
-    method: str | None = field("method", "string", label="method", editable=False)
-    type: str | None = field("type", "string", label="type", editable=False)
-    compoundon: str | None = field("compoundon", "string", label="compoundon", editable=False)
-    regions: str | None = field("regions", "text", label="regions", editable=False)
+    method: Final[str | None] = field(
+        "method", "string", label="method", editable=False
+    )
+    type: Final[str | None] = field("type", "string", label="type", editable=False)
+    compoundon: Final[str | None] = field(
+        "compoundon", "string", label="compoundon", editable=False
+    )
+    regions: Final[str | None] = field(
+        "regions", "text", label="regions", editable=False
+    )
 
 
 @attrs.define(kw_only=True, eq=False, slots=False)
 class Users(Model):
     """Users (one record: User); id prefix 19."""
 
-    __module_name__ = "Users"
-    __id_prefix__ = "19"
-    __label_fields__ = ("first_name", "last_name")
+    class Meta:
+        module = "Users"
+        id_prefix = "19"
+        label_fields = ("first_name", "last_name")
 
-    user_name: str = field("user_name", "string", label="User Name", mandatory=True)
+    user_name: str | None = field(
+        "user_name", "string", label="User Name", mandatory=True
+    )
     is_admin: bool | None = field("is_admin", "boolean", label="Admin")
-    user_password: str = field("user_password", "password", label="Password", mandatory=True)
-    confirm_password: str = field(
+    user_password: str | None = field(
+        "user_password", "password", label="Password", mandatory=True
+    )
+    confirm_password: str | None = field(
         "confirm_password", "password", label="Confirm Password", mandatory=True
     )
     first_name: str | None = field("first_name", "string", label="First Name")
-    last_name: str = field("last_name", "string", label="Last Name", mandatory=True)
-    roleid: str = field("roleid", "reference", label="Role", mandatory=True, nullable=False)
-    email1: str = field("email1", "email", label="Primary Email", mandatory=True)
+    last_name: str | None = field(
+        "last_name", "string", label="Last Name", mandatory=True
+    )
+    roleid: str | None = field(
+        "roleid", "reference", label="Role", mandatory=True, nullable=False
+    )
+    email1: str | None = field("email1", "email", label="Primary Email", mandatory=True)
     status: str | None = field("status", "string", label="Status", default="Active")
     activity_view: UsersActivityView | None = field(
         "activity_view",
@@ -2860,7 +3605,11 @@ class Users(Model):
         picklist=("Today", "Last 2 Days", "Last Week"),
     )
     hour_format: UsersHourFormat | None = field(
-        "hour_format", "picklist", label="Calendar Hour Format", default="12", picklist=("12", "24")
+        "hour_format",
+        "picklist",
+        label="Calendar Hour Format",
+        default="12",
+        picklist=("12", "24"),
     )
     end_hour: str | None = field("end_hour", "string", label="Day ends at")
     start_hour: UsersStartHour | None = field(
@@ -2894,7 +3643,9 @@ class Users(Model):
             "23:00",
         ),
     )
-    is_owner: str | None = field("is_owner", "string", label="Account Owner", default="0")
+    is_owner: str | None = field(
+        "is_owner", "string", label="Account Owner", default="0"
+    )
     title: str | None = field("title", "string", label="Title")
     phone_work: str | None = field("phone_work", "phone", label="Office Phone")
     department: str | None = field("department", "string", label="Department")
@@ -2905,7 +3656,9 @@ class Users(Model):
     phone_other: str | None = field("phone_other", "phone", label="Secondary Phone")
     email2: str | None = field("email2", "email", label="Other Email")
     phone_fax: str | None = field("phone_fax", "phone", label="Fax")
-    secondaryemail: str | None = field("secondaryemail", "email", label="Secondary Email")
+    secondaryemail: str | None = field(
+        "secondaryemail", "email", label="Secondary Email"
+    )
     phone_home: str | None = field("phone_home", "phone", label="Home Phone")
     date_format: UsersDateFormat | None = field(
         "date_format",
@@ -2918,9 +3671,13 @@ class Users(Model):
     address_street: str | None = field("address_street", "text", label="Street Address")
     address_city: str | None = field("address_city", "string", label="City")
     address_state: str | None = field("address_state", "string", label="State")
-    address_postalcode: str | None = field("address_postalcode", "string", label="Postal Code")
+    address_postalcode: str | None = field(
+        "address_postalcode", "string", label="Postal Code"
+    )
     address_country: str | None = field("address_country", "string", label="Country")
-    accesskey: str | None = field("accesskey", "autogenerated", label="Access Key", editable=False)
+    accesskey: Final[str | None] = field(
+        "accesskey", "autogenerated", label="Access Key", editable=False
+    )
     time_zone: UsersTimeZone | None = field(
         "time_zone",
         "picklist",
@@ -3026,7 +3783,11 @@ class Users(Model):
         ),
     )
     currency_id: Currency | str | None = field(
-        "currency_id", "reference", label="Currency", refers_to=("Currency",), nullable=False
+        "currency_id",
+        "reference",
+        label="Currency",
+        refers_to=("Currency",),
+        nullable=False,
     )
     currency_grouping_pattern: UsersCurrencyGroupingPattern | None = field(
         "currency_grouping_pattern",
@@ -3049,14 +3810,19 @@ class Users(Model):
         picklist=(",", ".", "'", " ", "$"),
     )
     currency_symbol_placement: UsersCurrencySymbolPlacement | None = field(
-        "currency_symbol_placement", "picklist", label="Symbol Placement", picklist=("$1.0", "1.0$")
+        "currency_symbol_placement",
+        "picklist",
+        label="Symbol Placement",
+        picklist=("$1.0", "1.0$"),
     )
     imagename: str | None = field("imagename", "string", label="User Image")
     internal_mailer: bool | None = field(
         "internal_mailer", "boolean", label="Internal Mail Composer", nullable=False
     )
     theme: str | None = field("theme", "string", label="Theme", default="softed")
-    language: str | None = field("language", "string", label="Language", default="en_us")
+    language: str | None = field(
+        "language", "string", label="Language", default="en_us"
+    )
     reminder_interval: UsersReminderInterval | None = field(
         "reminder_interval",
         "picklist",
@@ -3082,14 +3848,25 @@ class Users(Model):
         picklist=("0", "1", "2", "3", "4", "5"),
     )
     truncate_trailing_zeros: bool | None = field(
-        "truncate_trailing_zeros", "boolean", label="Truncate Trailing Zeros", default="0"
+        "truncate_trailing_zeros",
+        "boolean",
+        label="Truncate Trailing Zeros",
+        default="0",
     )
     dayoftheweek: UsersDayoftheweek | None = field(
         "dayoftheweek",
         "picklist",
         label="Starting Day of the week",
         default="Monday",
-        picklist=("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"),
+        picklist=(
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+        ),
     )
     callduration: UsersCallduration | None = field(
         "callduration",
@@ -3144,7 +3921,10 @@ class Users(Model):
         picklist=("Call", "Meeting"),
     )
     hidecompletedevents: bool | None = field(
-        "hidecompletedevents", "boolean", label="Hide Completed Calendar Events", default="0"
+        "hidecompletedevents",
+        "boolean",
+        label="Hide Completed Calendar Events",
+        default="0",
     )
     defaultcalendarview: UsersDefaultcalendarview | None = field(
         "defaultcalendarview",
@@ -3163,12 +3943,15 @@ class Users(Model):
 class Vendors(Model):
     """Vendors (one record: Vendor); id prefix 2."""
 
-    __module_name__ = "Vendors"
-    __id_prefix__ = "2"
-    __label_fields__ = ("vendorname",)
+    class Meta:
+        module = "Vendors"
+        id_prefix = "2"
+        label_fields = ("vendorname",)
 
-    vendorname: str = field("vendorname", "string", label="Vendor Name", mandatory=True)
-    vendor_no: str | None = field(
+    vendorname: str | None = field(
+        "vendorname", "string", label="Vendor Name", mandatory=True
+    )
+    vendor_no: Final[str | None] = field(
         "vendor_no", "string", label="Vendor Number", editable=False, nullable=False
     )
     phone: str | None = field("phone", "string", label="Primary Phone")
@@ -3191,14 +3974,22 @@ class Vendors(Model):
         ),
     )
     category: str | None = field("category", "string", label="Category")
-    createdtime: datetime.datetime | None = field(
+    createdtime: Final[datetime.datetime | None] = field(
         "createdtime", "datetime", label="Created Time", editable=False, nullable=False
     )
-    modifiedtime: datetime.datetime | None = field(
-        "modifiedtime", "datetime", label="Modified Time", editable=False, nullable=False
+    modifiedtime: Final[datetime.datetime | None] = field(
+        "modifiedtime",
+        "datetime",
+        label="Modified Time",
+        editable=False,
+        nullable=False,
     )
     modifiedby: str | None = field(
-        "modifiedby", "reference", label="Last Modified By", refers_to=("Users",), nullable=False
+        "modifiedby",
+        "reference",
+        label="Last Modified By",
+        refers_to=("Users",),
+        nullable=False,
     )
     street: str | None = field("street", "text", label="Street")
     pobox: str | None = field("pobox", "string", label="PO Box")
@@ -3207,9 +3998,11 @@ class Vendors(Model):
     postalcode: str | None = field("postalcode", "string", label="Postal Code")
     country: str | None = field("country", "string", label="Country")
     description: str | None = field("description", "text", label="Description")
-    assigned_user_id: str = field(
+    assigned_user_id: str | None = field(
         "assigned_user_id", "owner", label="Assigned To", mandatory=True, nullable=False
     )
-    source: str | None = field("source", "string", label="Source", editable=False)
+    source: Final[str | None] = field(
+        "source", "string", label="Source", editable=False
+    )
     starred: bool | None = field("starred", "boolean", label="starred")
     tags: str | None = field("tags", "string", label="tags")

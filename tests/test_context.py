@@ -65,15 +65,33 @@ def test_connect_names_the_missing_variable(monkeypatch: pytest.MonkeyPatch, mis
 def test_connect_names_every_missing_variable() -> None:
     with pytest.raises(vtorm.VtormError) as caught:
         vtorm.connect()
-    assert "VTIGER_URL, VTIGER_USERNAME, VTIGER_ACCESS_KEY are not set" in str(caught.value)
+    assert "environment variables VTIGER_URL, VTIGER_USERNAME, VTIGER_ACCESS_KEY are not set" in (
+        str(caught.value)
+    )
 
 
 def test_empty_variable_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VTIGER_URL", "http://crm.example")
     monkeypatch.setenv("VTIGER_USERNAME", "admin")
     monkeypatch.setenv("VTIGER_ACCESS_KEY", "")
-    with pytest.raises(vtorm.VtormError, match="VTIGER_ACCESS_KEY is not set"):
+    with pytest.raises(vtorm.VtormError, match="environment variable VTIGER_ACCESS_KEY is not set"):
         vtorm.connect()
+
+
+def test_default_client_is_set_for_a_block_and_restored(vtiger_emulator: Emulator) -> None:
+    crm = vtiger_emulator
+    outer, inner = (vtorm.Client(crm.url, crm.username, crm.access_key) for _ in "ab")
+    vtorm.connect(outer)
+    with vtorm.context.default_client(inner) as chosen:
+        assert chosen is inner
+        assert vtorm.get_client() is inner
+    assert vtorm.get_client() is outer
+    with pytest.raises(RuntimeError), vtorm.context.default_client(inner):
+        raise RuntimeError("the block failed")
+    assert vtorm.get_client() is outer
+    refused = vtorm.context.default_client("http://crm.example")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"vtorm\.Client"), refused:
+        pass
 
 
 def test_connect_refuses_other_objects() -> None:

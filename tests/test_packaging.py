@@ -70,3 +70,34 @@ def test_generator_is_not_importable_as_top_level_codegen_when_installed_elsewhe
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_importing_vtorm_and_its_pytest_plugin_stays_cheap() -> None:
+    # Every pytest run of a user who installed vtorm loads the plugin: it must
+    # not pull in requests, attrs or the emulator until a fixture is used.
+    done = _run(
+        "-c",
+        "import sys, vtorm, vtorm.testing.pytest_plugin; "
+        "print(sorted(m for m in ('requests', 'attrs', 'cattrs', 'vtorm.client', "
+        "'vtorm.testing.emulator') if m in sys.modules))",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_public_names_resolve_on_first_use() -> None:
+    done = _run(
+        "-c",
+        "import vtorm; "
+        "assert all(getattr(vtorm, name) is not None for name in vtorm.__all__); "
+        "assert vtorm.context.get_client is vtorm.get_client; "
+        "assert set(vtorm.__all__) <= set(dir(vtorm)); "
+        "import vtorm.testing as t; assert t.Emulator.__name__ == 'Emulator'",
+    )
+    assert done.returncode == 0, done.stderr
+    try:
+        vtorm.no_such_name  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")

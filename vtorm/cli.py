@@ -25,6 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "vtorm.codegen.dump",
         "save listtypes and every module's describe to a directory",
     ),
+    "export": ("vtorm.migrate.cli_export", "stream a module's records to a .jsonl or .csv file"),
+    "import": ("vtorm.migrate.cli_import", "upsert a .jsonl or .csv file into a module by key"),
+    "copy": ("vtorm.migrate.cli_copy", "copy modules from one CRM to another, references kept"),
 }
 
 
@@ -44,6 +47,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        # Also after the sub-command (`vtorm codegen -v`); counted with the first.
+        sub.add_argument(
+            "-v", "--verbose", action="count", default=0, dest="sub_verbose", help="more logging"
+        )
         if name == command:
             importlib.import_module(module_name).add_arguments(sub)
         sub.set_defaults(_module=module_name)
@@ -64,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vtorm`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(_chosen(argv)).parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
+    level = logging.WARNING - 10 * min(args.verbose + args.sub_verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     module = importlib.import_module(args._module)
     result: int = module.run(args)

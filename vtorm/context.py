@@ -14,9 +14,11 @@ the one the instance came from, else the default.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vtorm.client import Client
@@ -33,6 +35,7 @@ __all__ = [
     "client_for",
     "connect",
     "deactivate",
+    "default_client",
     "get_client",
 ]
 
@@ -61,9 +64,11 @@ def connect(client: Client | None = None) -> Client:
     if client is None:
         missing = [name for name in ENV_VARIABLES if not os.environ.get(name)]
         if missing:
+            names = "variable " + missing[0] + " is" if len(missing) == 1 else (
+                "variables " + ", ".join(missing) + " are"
+            )
             raise VtormError(
-                f"vtorm.connect(): environment variable {', '.join(missing)} "
-                f"{'is' if len(missing) == 1 else 'are'} not set; set "
+                f"vtorm.connect(): the environment {names} not set; set "
                 f"{', '.join(ENV_VARIABLES)} or pass a vtorm.Client"
             )
         url, username, access_key = (os.environ[name] for name in ENV_VARIABLES)
@@ -73,6 +78,25 @@ def connect(client: Client | None = None) -> Client:
     with _lock:
         _default = client
     return client
+
+
+@contextlib.contextmanager
+def default_client(client: Client) -> Iterator[Client]:
+    """Make ``client`` the default client inside a ``with`` block, then restore the previous one.
+
+    The pytest fixture ``vtiger_client`` uses it, so models in a test reach the
+    test's own CRM and never a client left behind by an earlier test.
+    """
+    global _default
+    if not isinstance(client, Client):
+        raise TypeError(f"default_client() takes a vtorm.Client, not {type(client).__name__}")
+    with _lock:
+        previous, _default = _default, client
+    try:
+        yield client
+    finally:
+        with _lock:
+            _default = previous
 
 
 def get_client() -> Client:

@@ -332,3 +332,19 @@ class FlushError(VtormError):
         lines = [f"{len(self.failures)} object(s) failed to commit:"]
         lines += [f"  {obj!r}: {exc}" for obj, exc in self.failures]
         super().__init__("\n".join(lines))
+
+
+class SchemaError(VtormError, ValueError):
+    """A describe or listtypes answer (or a dump of them) that cannot be read.
+
+    ``module`` and ``field`` name where the problem is (``None`` when it is
+    not about one module or field).
+    """
+
+    def __init__(self, message: str, *, module: str | None = None, field: str | None = None):
+        self.module = module
+        self.field = field
+        where = module or ""
+        if field is not None:
+            where = f"{where}.{field}" if where else field
+        super().__init__(f"{where}: {message}" if where else message)

@@ -41,3 +41,6 @@ class Features:
     sync: bool | None = None
     #: ``retrieve_inventory`` runs; broken like ``sync`` on stock 8.x under PHP 8.
     retrieve_inventory: bool | None = None
+    #: ``sync`` honours ``syncType=application`` (every owner's records) for this
+    #: user; stock servers ignore it and answer the caller's own records only.
+    sync_all_owners: bool | None = None

@@ -1,4 +1,4 @@
-"""The runtime of generated model classes: ``Model``, ``field()`` and dirty tracking.
+"""The runtime of generated model classes: ``Model``, its options, identity and dirty tracking.
 
 A generated class (see ``docs/architecture.md``) is an attrs class deriving
 from :class:`Model`, one attribute per describe field made with
@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import attrs
 
 from vtorm import errors, persistence
+from vtorm.fields import FieldInfo, field
 from vtorm.query.manager import ManagerDescriptor
-from vtorm.types import row_builder, to_python, to_wire, wire_equal
+from vtorm.rows import row_builder
+from vtorm.types import to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
     from vtorm.client import Client
@@ -29,70 +31,6 @@ __all__ = ["FieldInfo", "Model", "ModelMeta", "ModelState", "field", "model_for_
 
 M = TypeVar("M", bound="Model")
 _REPR_LABEL_MAX = 60
-
-
-@attrs.frozen
-class FieldInfo:
-    """What vtorm knows of one field: names, Vtiger type and describe flags.
-
-    ``attr`` is the Python attribute name, ``wire`` the server's field name,
-    ``type`` the Vtiger type name; ``default`` is the describe default as wire
-    text; ``refers_to`` the modules a reference may point at; ``picklist`` the
-    values describe listed (possibly only those of the describing user's role).
-    """
-
-    attr: str
-    wire: str
-    type: str
-    label: str = ""
-    mandatory: bool = False
-    editable: bool = True
-    default: Any = None
-    refers_to: tuple[str, ...] = ()
-    picklist: tuple[str, ...] = ()
-    nullable: bool = True
-
-    @property
-    def read_only(self) -> bool:
-        """True when the server ignores values sent for this field."""
-        return not self.editable
-
-
-def field(
-    wire_name: str,
-    type_name: str,
-    *,
-    label: str = "",
-    mandatory: bool = False,
-    editable: bool = True,
-    default: Any = None,
-    refers_to: tuple[str, ...] = (),
-    picklist: tuple[str, ...] = (),
-    nullable: bool = True,
-) -> Any:
-    """Declare a model attribute for the server field ``wire_name`` of type ``type_name``.
-
-    Every attribute defaults to ``None`` (instances may be built partially);
-    ``default`` is only the CRM's default as describe reports it. A field
-    that is not editable cannot be assigned on an instance.
-    """
-    info = FieldInfo(
-        attr=wire_name,  # the attribute name is known once the class exists
-        wire=wire_name,
-        type=type_name,
-        label=label,
-        mandatory=mandatory,
-        editable=editable,
-        default=default,
-        refers_to=tuple(refers_to),
-        picklist=tuple(picklist),
-        nullable=nullable,
-    )
-    return attrs.field(
-        default=None,
-        metadata={"vtorm": info},
-        on_setattr=None if editable else attrs.setters.frozen,
-    )
 
 
 @attrs.frozen

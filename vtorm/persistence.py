@@ -58,7 +58,7 @@ from vtorm.errors import (
     VtormError,
 )
 from vtorm.query import paging
-from vtorm.types import to_python, to_wire, wire_equal
+from vtorm.types import field_type, to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
     from vtorm.client import Client
@@ -503,9 +503,6 @@ def refresh(obj: Model, *, client: Client | None = None) -> None:
 #: How long before a create in doubt failed its record may have been created
 #: (the server's clock against this machine's, and a slow answer).
 RESOLVE_WINDOW = datetime.timedelta(minutes=15)
-#: Field types whose value a created record keeps exactly as sent (the
-#: collation ignores case and trailing spaces), so a create can be looked up by them.
-_LOOKUP_TYPES = frozenset({"string", "text", "email", "phone", "url", "skype", "picklist"})
 _LOOKUP_MAX_CHARS = 200
 
 
@@ -631,7 +628,10 @@ def _find_created(obj: Model, pending: InDoubtError, client: Client) -> str | No
     element = pending.element if isinstance(pending.element, Mapping) else {}
     for wire, value in element.items():
         info = meta.by_wire.get(wire)
-        if (info is None or info.type not in _LOOKUP_TYPES or not isinstance(value, str)
+        # Text is stored as sent (compared ignoring case and trailing spaces):
+        # a create can be looked up by it.
+        if (info is None or not field_type(info.type).text_like or info.type == "password"
+                or not isinstance(value, str)
                 or not value.strip() or len(value) > _LOOKUP_MAX_CHARS):
             continue
         try:

@@ -109,6 +109,10 @@ def hostile_describes() -> dict[str, dict[str, Any]]:
             fld("delete"),
             fld("refresh"),
             fld("DoesNotExist"),
+            fld("pk"),
+            fld("Meta"),
+            fld("is_dirty"),
+            fld("dirty_fields"),
             fld("_meta"),
             fld("_state"),
             fld("str"),
@@ -170,10 +174,11 @@ Runner = Callable[..., int]
 """The ``vtorm_cli`` fixture: runs ``vtorm`` with the given arguments, returns the exit status."""
 
 
-def ruff(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run ruff with the project's configuration."""
+def ruff(*args: str, defaults: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ruff with the project's configuration, or (``defaults``) with none at all."""
+    config = ["--isolated"] if defaults else ["--config", str(PYPROJECT)]
     return subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--config", str(PYPROJECT), "--no-cache"],
+        [sys.executable, "-m", "ruff", *args, *config, "--no-cache"],
         capture_output=True,
         text=True,
         check=False,

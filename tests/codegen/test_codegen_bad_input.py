@@ -75,7 +75,7 @@ def test_malformed_describe_names_module_and_field(raw: Any, message: str) -> No
 
 def test_string_flags_of_pseudo_fields_are_read() -> None:
     raw = json.loads((STOCK / "describe-Products.json").read_text(encoding="utf-8"))
-    tax1 = next(f for f in parse_describe(raw, module="Products").fields if f.wire == "tax1")
+    tax1 = next(f for f in parse_describe(raw, module="Products").fields if f.name == "tax1")
     assert (tax1.mandatory, tax1.editable, tax1.nullable) == (False, True, True)
 
 
@@ -155,3 +155,19 @@ def test_failed_rename_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
         write_atomic(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert os.listdir(tmp_path) == ["m.py"]
+
+
+def test_output_in_a_missing_directory_is_named(
+    tmp_path: Path, vtorm_cli: Runner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "y.py"
+    assert vtorm_cli("codegen", "--schema", str(STOCK), "--out", str(out)) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm codegen: error: cannot write {out}: "
+        f"the directory {out.parent} does not exist\n"
+    )
+    with pytest.raises(FileNotFoundError, match=r"the directory .* does not exist") as caught:
+        write_atomic(out, "x = 1\n")
+    assert ".tmp" not in str(caught.value)
+    assert not out.parent.exists()
+

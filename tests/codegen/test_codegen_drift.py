@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from codegen_fixtures import STOCK, Runner
+from vtorm.codegen.drift import read_models
 
 from vtorm.testing import Emulator
 
@@ -125,6 +127,48 @@ def test_module_added_in_the_crm(
     assert "  Vendors: module added (21 fields)" in capsys.readouterr().out.splitlines()
 
 
+def test_check_uses_the_modules_the_header_records(
+    tmp_path: Path, dump: Path, vtorm_cli: Runner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "two.py"
+    args = ["codegen", "--schema", str(dump), "--out", str(out)]
+    assert vtorm_cli(*args, "--modules", "Faq,Vendors") == 0
+    assert "\nRegenerate: vtorm codegen --schema" in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    # Without --modules: the file's own two modules, not every module of the CRM.
+    assert vtorm_cli(*args, "--check") == 0
+    assert capsys.readouterr().out == (
+        f"{out} matches schema dump {dump.as_posix()} (2 modules)\n"
+    )
+    _edit(dump, "Faq", lambda r: _field(r, "question").update(mandatory=False))
+    assert vtorm_cli(*args, "--check") == 1
+    assert capsys.readouterr().out.splitlines()[1:] == ["  Faq.question: no longer mandatory"]
+    # Given --modules wins over the header.
+    assert vtorm_cli(*args, "--modules", "Faq,Vendors,Tax", "--check") == 1
+    assert "  Tax: module added" in capsys.readouterr().out
+
+
+def test_files_of_the_older_shape_are_read_alike(
+    models: Path, dump: Path, vtorm_cli: Runner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before `class Meta`, the options were class attributes.
+    text = models.read_text(encoding="utf-8")
+    older = re.sub(
+        r"    class Meta:\n        module = (.*)\n        id_prefix = (.*)\n"
+        r"        label_fields = (.*)\n",
+        r"    __module_name__ = \1\n    __id_prefix__ = \2\n    __label_fields__ = \3\n",
+        text,
+    )
+    assert older.count("__module_name__") == 35 and "class Meta" not in older
+    models.write_text(older, encoding="utf-8")
+    assert read_models(older) == read_models(text)
+    assert vtorm_cli("codegen", "--schema", str(dump), "--out", str(models), "--check") == 0
+    _edit(dump, "Leads", lambda r: r.update(idPrefix="77"))
+    capsys.readouterr()
+    assert vtorm_cli("codegen", "--schema", str(dump), "--out", str(models), "--check") == 1
+    assert capsys.readouterr().out.splitlines()[1:] == ["  Leads: id prefix 10 -> 77"]
+
+
 def test_check_against_a_live_crm(
     models: Path,
     custom_dump: Path,
@@ -146,8 +190,15 @@ def test_missing_or_foreign_file(
     tmp_path: Path, dump: Path, vtorm_cli: Runner, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nothing.py"
-    assert vtorm_cli("codegen", "--schema", str(dump), "--out", str(missing), "--check") == 1
-    assert f"{missing} does not exist" in capsys.readouterr().out
+    # An error, not drift: there is no file to compare.
+    assert vtorm_cli("codegen", "--schema", str(dump), "--out", str(missing), "--check") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"vtorm codegen: error: {missing} does not exist, so there is nothing to check; "
+        "generate it first (the same command without --check)\n"
+    )
+    assert not missing.exists()
     foreign = tmp_path / "foreign.py"
     foreign.write_text("x = 1\n", encoding="utf-8")
     assert vtorm_cli("codegen", "--schema", str(dump), "--out", str(foreign), "--check") == 2

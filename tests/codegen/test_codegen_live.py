@@ -176,6 +176,10 @@ def test_unknown_module_and_missing_key(
         vtorm_cli("codegen", *_crm_args(crm), "--modules", "Contacts,Nope", "--out", str(out)) == 2
     )
     assert "has no module 'Nope'" in capsys.readouterr().err
+    assert vtorm_cli("codegen", *_crm_args(crm), "--modules", "Contact", "--out", str(out)) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm codegen: error: {crm.url} has no module 'Contact' (did you mean 'Contacts'?)\n"
+    )
     monkeypatch.setenv("VTIGER_URL", crm.url)
     monkeypatch.setenv("VTIGER_USERNAME", crm.username)
     assert vtorm_cli("codegen", "--out", str(out)) == 2
@@ -183,11 +187,76 @@ def test_unknown_module_and_missing_key(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("wanted", "named"),
+    [
+        ("Contact", "'Contact' (did you mean 'Contacts'?)"),
+        ("contacts", "'contacts' (did you mean 'Contacts'?)"),
+        ("Helpdesk", "'Helpdesk' (did you mean 'HelpDesk'?)"),
+        ("Zebra", "'Zebra'"),
+    ],
+)
+def test_unknown_module_of_the_emulator_is_named_without_its_address(
+    tmp_path: Path,
+    vtorm_cli: Runner,
+    capsys: pytest.CaptureFixture[str],
+    wanted: str,
+    named: str,
+) -> None:
+    out = tmp_path / "m.py"
+    for command in ("codegen", "dump-schema"):
+        assert vtorm_cli(command, "--modules", wanted, "--out", str(out)) == 2
+        err = capsys.readouterr().err.splitlines()
+        # The throwaway emulator's URL (a port gone once it stops) is never named.
+        assert err[-1] == (
+            f"vtorm {command}: error: the embedded vtorm emulator has no module {named}"
+        )
+        assert "127.0.0.1" not in "".join(err)
+    assert not out.exists()
+
+
+def test_verbose_after_the_sub_command(tmp_path: Path) -> None:
+    out = tmp_path / "m.py"
+    argv = ["--schema", str(STOCK), "--modules", "Faq", "--out", str(out)]
+    said = "INFO vtorm.codegen: reading 1 of 35 modules of schema dump"
+    for verbose, shown in (
+        ([], False),
+        (["-v", "codegen"], True),
+        (["codegen", "-v"], True),
+        (["codegen", "--verbose"], True),
+    ):
+        command = ["codegen", *argv] if not verbose else [*verbose, *argv]
+        result = subprocess.run(
+            [sys.executable, "-m", "vtorm", *command],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert (said in result.stderr) is shown, (verbose, result.stderr)
+
+
+def test_help_is_plain_text(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vtorm.codegen", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m vtorm.codegen")
+    assert "--schema DIR" in result.stdout and "-v, --verbose" in result.stdout
+    assert "``" not in result.stdout
+    assert "Exit status: 0 done (or no drift), 1 drift found, 2 error." in result.stdout
+
+
 def test_python_dash_m_codegen(tmp_path: Path) -> None:
     out = tmp_path / "m.py"
     argv = ["--schema", str(STOCK), "--modules", "Faq", "--out", str(out), "--date", DATE]
     result = subprocess.run(
-        [sys.executable, "-m", "codegen", *argv],
+        [sys.executable, "-m", "vtorm.codegen", "-v", *argv],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -195,4 +264,5 @@ def test_python_dash_m_codegen(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stderr
+    assert "INFO vtorm.codegen: reading 1 of 35 modules" in result.stderr
     assert list(read_models(out.read_text(encoding="utf-8"))) == ["Faq"]

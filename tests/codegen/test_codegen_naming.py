@@ -73,6 +73,10 @@ def test_hostile_names(hostile_dump: Path) -> None:
         "delete": "delete_",
         "refresh": "refresh_",
         "DoesNotExist": "DoesNotExist_",
+        "pk": "pk_",
+        "Meta": "Meta_",
+        "is_dirty": "is_dirty_",
+        "dirty_fields": "dirty_fields_",
         "_meta": "meta",
         "_state": "state",
         "str": "str_",
@@ -102,7 +106,7 @@ def test_hostile_names(hostile_dump: Path) -> None:
     ) in text
     assert '    # "save" is a Model attribute: attribute save_' in text
     assert '    # unknown field type "geolocation": typed as str' in text
-    assert 'class__: str = field("class", "string", label="Class", mandatory=True)' in text
+    assert 'class__: str | None = field("class", "string", label="Class", mandatory=True)' in text
     # Label fields name attributes: the runtime reads them from the instance.
     assert models["class"].label_fields == ("class__", "first_name_2")
     # The picklist alias of Contacts.leadsource would be named like a module's class.
@@ -118,7 +122,7 @@ def test_hostile_names(hostile_dump: Path) -> None:
     assert annotations["type"] == "class_Type | None"
     assert annotations["tags"] == "list[str] | None"
     assert annotations["geo"] == "str | None"
-    assert annotations["owner"] == "str"
+    assert annotations["owner"] == "str | None"  # mandatory, and still possibly None
     assert annotations["datetime_"] == "datetime.datetime | None"
     assert annotations["日本語"] == "datetime.date | None"
     literal = next(

@@ -85,8 +85,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-def test_ruff_format_leaves_it_unchanged(generated: dict[str, Path]) -> None:
-    result = ruff("format", "--diff", *map(str, generated.values()))
+def test_ruff_format_with_default_settings_leaves_it_unchanged(
+    generated: dict[str, Path],
+) -> None:
+    # A user's formatter at its defaults must not rewrite a "Do not edit" file.
+    result = ruff("format", "--check", "--diff", *map(str, generated.values()), defaults=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -109,6 +112,42 @@ def test_mypy_strict_passes(generated: dict[str, Path]) -> None:
     assert status == 0, stdout + stderr
 
 
+def test_mypy_flags_a_mandatory_field_used_as_if_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mandatory field is None until set (and on partial loads): the type says so.
+    snippet = tmp_path / "use_models.py"
+    snippet.write_text(
+        "from crm_models import Contacts\n"
+        "\n"
+        'contact = Contacts(firstname="x")\n'
+        "size = len(contact.lastname)\n"
+        "if contact.lastname is not None:\n"
+        "    checked = len(contact.lastname)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(snippet),
+        ]
+    )
+    # (mypy may name the file by the path it had when it was cached.)
+    errors = [
+        line.rpartition("use_models.py:")[2] for line in stdout.splitlines() if ": error:" in line
+    ]
+    assert errors == [
+        '4: error: Argument 1 to "len" has incompatible type "str | None"; '
+        'expected "Sized"  [arg-type]'
+    ], stdout + stderr
+    assert status == 1
+
+
 def test_same_input_same_bytes(tmp_path: Path) -> None:
     first = render(from_dump(STOCK), date=DATE)
     # The same modules listed in another order, each file a whole envelope.
@@ -127,3 +166,34 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
         (a, b) for a, b in zip(first.splitlines(), later.splitlines(), strict=True) if a != b
     ]
     assert changed == [("Generated: 2026-11-29", "Generated: 2028-01-03")]
+
+
+def test_mypy_flags_an_assignment_to_a_read_only_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server sets contact_no itself: Final in the generated class, so mypy
+    # refuses the assignment that field() refuses at run time.
+    snippet = tmp_path / "use_read_only.py"
+    snippet.write_text(
+        "from crm_models import Contacts\n"
+        "\n"
+        'contact = Contacts(lastname="x", contact_no="CON1")\n'
+        'contact.lastname = "y"\n'
+        'contact.contact_no = "CON2"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            str(snippet),
+        ]
+    )
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert status == 1, stdout + stderr
+    assert len(errors) == 1, stdout
+    assert errors[0].endswith(':5: error: Cannot assign to final attribute "contact_no"  [misc]')

@@ -16,6 +16,7 @@ from vtorm.codegen.naming import MODEL_ATTRIBUTES
 from vtorm.codegen.render import render
 from vtorm.codegen.source import from_dump
 
+import vtorm
 import vtorm.model
 from vtorm.client import Client
 from vtorm.model import Model
@@ -47,6 +48,21 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_public_model_attribute_is_reserved() -> None:
     public = {name for name in dir(Model) if not name.startswith("_")}
     assert public <= MODEL_ATTRIBUTES
+    # The instance API and the options class of a generated model.
+    assert {"pk", "is_dirty", "dirty_fields", "Meta"} <= MODEL_ATTRIBUTES
+
+
+def test_a_mandatory_field_left_empty_is_refused_before_create(stock: ModuleType) -> None:
+    contacts: Any = stock.Contacts
+    contact = contacts(firstname="x", assigned_user_id="19x1")
+    assert contact.lastname is None
+    with Emulator() as crm, Client(crm.url, crm.username, crm.access_key) as client:
+        with pytest.raises(vtorm.ValidationError, match=r"without a value: lastname \(Last Name\)"):
+            contact.save(client=client)
+        assert [op for op, _ in crm.calls if op == "create"] == []
+        contact.lastname = "Smith"
+        contact.save(client=client)
+        assert contact.id is not None and contact.id.startswith("12x")
 
 
 def test_metadata_reaches_the_runtime(stock: ModuleType) -> None:
@@ -71,8 +87,14 @@ def test_metadata_reaches_the_runtime(stock: ModuleType) -> None:
     assert invoice._meta.fields["shipping_handling_shtax1"].default == "4.500"
     # Not editable on the server, so not assignable on the instance.
     contact = contacts(lastname="Smith", assigned_user_id="19x1")
-    with pytest.raises(attrs.exceptions.FrozenAttributeError):
-        contact.contact_no = "CON9"
+    refused = (
+        r"^Contacts\.contact_no \(Contact Id\) is read-only: the CRM sets it and ignores any "
+        r"value sent, so it cannot be assigned \(tried 'CON9'\)$"
+    )
+    with pytest.raises(vtorm.FieldError, match=refused) as caught:
+        contact.contact_no = "CON9"  # type: ignore[misc]
+    assert isinstance(caught.value, AttributeError)  # as attrs' frozen fields, and Python's
+    assert contact.contact_no is None
     contact.title = "Boss"
     assert contact.title == "Boss"
 
@@ -107,15 +129,19 @@ def test_hostile_module_imports_and_keeps_wire_names(
     path.write_text(render(from_dump(hostile_dump), date=datetime.date(2026, 1, 1)), "utf-8")
     module = _load(path, "codegen_test_hostile_models")
     klass: Any = module.class_
-    assert klass.__module_name__ == "class"
+    assert klass._meta.module == "class"
     by_wire = klass._meta.by_wire
     assert by_wire["first name"].attr == "first_name_2"
     assert by_wire["class"].attr == "class__"
     assert by_wire["objects"].attr == "objects_"
+    # A field named like the options class or a Model attribute leaves them alone.
+    assert by_wire["Meta"].attr == "Meta_"
+    assert by_wire["pk"].attr == "pk_"
+    assert klass.Meta.module == "class"
     obj = klass(class__="x", first_name_2="y", objects_="z", save_="s")
     assert obj._changes()["first name"] == "y"
     assert obj._changes()["class"] == "x"
     # The Model attributes are still the Model's.
     assert callable(obj.save) and klass.objects.model is klass
-    assert module.My_Mod.__module_name__ == "My Mod"
-    assert module.My_Mod_2.__module_name__ == "My-Mod"
+    assert module.My_Mod._meta.module == "My Mod"
+    assert module.My_Mod_2._meta.module == "My-Mod"

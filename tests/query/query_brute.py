@@ -1,16 +1,18 @@
 """A brute-force evaluator of ``Q`` trees over records held in Python.
 
-It implements the documented semantics independently of the compiler:
+It implements the semantics of a stock 8.4 independently of the compiler:
 strings compare as the server's collation does (case, accents and trailing
-spaces ignored), and every comparison -- negated or not -- is false on an
-empty field.
+spaces ignored). An empty text field is stored as the empty string and
+compares as one (it matches ``!=``, ``<`` and ``LIKE '%'``); a field whose
+empty value the database holds as NULL (a date: pass its name in
+``null_fields``) matches no comparison, negated or not.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from vtorm.query import Q
@@ -66,7 +68,9 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def leaf(record: Record, key: str, value: Any, negate: bool) -> bool:
+def leaf(
+    record: Record, key: str, value: Any, negate: bool, null_fields: Collection[str] = ()
+) -> bool:
     """One ``field__lookup=value`` against a record, possibly negated."""
     name, _, lookup = key.partition("__")
     lookup = lookup or "exact"
@@ -76,7 +80,9 @@ def leaf(record: Record, key: str, value: Any, negate: bool) -> bool:
     if lookup == "in" and not value:
         return negate  # x IN () is false and its negation true, empty field or not
     if current is None or current == "":
-        return False
+        if name in null_fields:
+            return False  # NULL: no comparison holds
+        current = ""  # an empty text is the empty string
     if lookup == "in":
         hit = any(fold(str(current)) == fold(str(v)) for v in value)
         return not hit if negate else hit
@@ -88,7 +94,7 @@ def leaf(record: Record, key: str, value: Any, negate: bool) -> bool:
             "endswith": f"%{_escape(value)}",
         }[lookup]
         hit = _like(str(current), pattern)
-        return not hit if negate else hit  # the empty field was ruled out above
+        return not hit if negate else hit
     a, b = fold(str(current)), fold(str(value))
     result = {
         "exact": a == b,
@@ -101,15 +107,17 @@ def leaf(record: Record, key: str, value: Any, negate: bool) -> bool:
     return not result if negate else result
 
 
-def matches(record: Record, q: Q, negate: bool = False) -> bool:
+def matches(
+    record: Record, q: Q, negate: bool = False, null_fields: Collection[str] = ()
+) -> bool:
     """Whether ``record`` satisfies ``q`` (with negations pushed to the leaves)."""
     negate = negate != q.negated
     if not q.children:
         return True
     results = (
-        matches(record, child, negate)
+        matches(record, child, negate, null_fields)
         if isinstance(child, Q)
-        else leaf(record, child[0], child[1], negate)
+        else leaf(record, child[0], child[1], negate, null_fields)
         for child in q.children
     )
     conjunctive = (q.connector == "AND") != negate

@@ -63,7 +63,8 @@ class Wire:
         if session:
             out["sessionName"] = self.session_name
         for key, value in params.items():
-            out[key] = value if isinstance(value, str) else json.dumps(value)
+            # Raw UTF-8, as vtorm.Client and the first batch of recordings send it.
+            out[key] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         return out
 
     def get(self, operation: str, *, session: bool = True, **params: Any) -> Any:

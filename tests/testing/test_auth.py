@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+import pytest
 from emulator_wire import Wire, assert_recorded_error, assert_recorded_shape, recorded
 
-if TYPE_CHECKING:
-    from vtorm.testing import Emulator
+from vtorm.testing import Emulator
 
 
 def _md5(text: str) -> str:
@@ -187,3 +187,65 @@ def test_calls_are_recorded_without_secrets(wire: Wire) -> None:
         assert "accessKey" not in params and "sessionName" not in params
     assert wire.crm.calls[-1][1] == {"id": "19x1"}
     assert wire.crm.access_key not in repr(wire.crm.calls)
+
+
+# -- idle sessions and added users ------------------------------------------------------
+
+
+def test_an_idle_session_ends_after_the_php_session_lifetime(wire: Wire) -> None:
+    """By default a session unused for 1440 s (PHP's session.gc_maxlifetime) is gone."""
+    state = wire.crm.state
+    assert state.session_idle == 1440
+    state.advance(1400)
+    assert wire.get("retrieve", id="19x1")["success"]  # in use: the idle time starts again
+    state.advance(1400)
+    assert wire.get("retrieve", id="19x1")["success"]
+    state.advance(1441)
+    body = wire.get("retrieve", id="19x1")
+    assert_recorded_error(body, "retrieve-after-logout.json")
+    assert body["error"]["code"] == "INVALID_SESSIONID"
+    assert wire.login()["success"]  # a new login works at once
+
+
+def test_the_idle_lifetime_is_configurable() -> None:
+    with Emulator(session_idle=60) as short:
+        wire = Wire(short)
+        assert wire.login()["success"]
+        short.state.advance(61)
+        assert wire.get("retrieve", id="19x1")["error"]["code"] == "INVALID_SESSIONID"
+    with Emulator(session_idle=None) as endless:
+        wire = Wire(endless)
+        assert wire.login()["success"]
+        endless.state.advance(10 * 86400)
+        assert wire.get("retrieve", id="19x1")["success"]
+
+
+def test_a_bad_idle_lifetime_is_refused() -> None:
+    for bad in (0, -5):
+        with pytest.raises(ValueError, match="session_idle"):
+            Emulator(session_idle=bad)
+
+
+def test_an_added_user_logs_in_and_owns_records(crm: Emulator) -> None:
+    user = crm.add_user("sales1", first_name="Sam", last_name="Seller")
+    assert user.wsid == "19x6"  # after the admin, the three groups and jdoe
+    wire = Wire(crm)
+    body = wire.login("sales1", user.access_key)
+    assert body["success"] and body["result"]["userId"] == user.wsid
+    assert body["result"]["is_admin"] == "off"
+    contact = wire.create("Contacts", lastname="Owned", assigned_user_id=user.wsid)
+    assert contact["assigned_user_id"] == user.wsid and contact["modifiedby"] == user.wsid
+    retrieved = wire.get("retrieve", id=user.wsid)["result"]
+    assert (retrieved["user_name"], retrieved["userlabel"]) == ("sales1", "Sam Seller")
+
+
+def test_added_users_are_refused_twice_and_kept_in_a_db_file(tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite"
+    with Emulator(db_path=db) as crm:
+        user = crm.add_user("kept", is_admin=True)
+        with pytest.raises(ValueError, match="exists already"):
+            crm.add_user("KEPT")
+    with Emulator(db_path=db) as again:
+        found = again.state.user_by_name("kept")
+        assert found is not None and found.access_key == user.access_key and found.is_admin
+        assert Wire(again).login("kept", user.access_key)["success"]

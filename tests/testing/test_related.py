@@ -295,3 +295,23 @@ def test_product_linked_to_an_account(wire: Wire, acme: Acme) -> None:
         "retrieve_related", id=acme.account, relatedType="Products", relatedLabel="Products"
     )
     assert _ids(products) == [acme.product]
+
+
+@pytest.mark.parametrize(
+    ("module", "types"),
+    [
+        # As a real 8.4 lists them (read with the live suite).
+        ("Leads", "Calendar Emails Calendar Documents Products Campaigns PBXManager Services"
+         " ModComments"),
+        ("HelpDesk", "Calendar Documents Calendar ServiceContracts Services Project ModComments"
+         " Emails"),
+        ("Faq", "Documents ModComments"),
+        ("Calendar", "Contacts"),
+        ("ServiceContracts", "HelpDesk Documents"),
+        ("Events", ""),
+    ],
+)  # fmt: skip
+def test_relatedtypes_of_more_modules(wire: Wire, module: str, types: str) -> None:
+    result = wire.get("relatedtypes", elementType=module)["result"]
+    assert result["types"] == types.split()
+    assert (result["information"] == []) is (not types)

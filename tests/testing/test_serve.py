@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import requests
 from emulator_wire import Wire
 
 from vtorm.testing import Emulator
+from vtorm.testing.serve import add_arguments
 
 pytest_plugins = ["pytester"]
 
@@ -185,9 +187,61 @@ def test_client_fixture_talks_to_the_emulator(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=1)
 
 
+def test_client_fixture_is_the_default_client_of_its_test(pytester: pytest.Pytester) -> None:
+    # Models used without using() reach the test's own CRM; the default set by
+    # one test never leaks into the next, whose emulator is another.
+    pytester.makepyfile(
+        """
+        import attrs
+        import pytest
+        import vtorm
+        from vtorm import Model, field
+
+        @attrs.define(kw_only=True, eq=False, slots=False)
+        class Accounts(Model):
+            class Meta:
+                module = "Accounts"
+                id_prefix = "11"
+                label_fields = ("accountname",)
+
+            accountname: str | None = field("accountname", "string", mandatory=True)
+            assigned_user_id: str | None = field("assigned_user_id", "owner", mandatory=True)
+
+        @pytest.fixture(params=[1, 2])
+        def round(request):
+            return request.param
+
+        def test_models_use_the_fixture(vtiger_client, vtiger_emulator, round):
+            assert vtorm.get_client() is vtiger_client
+            Accounts(accountname=f"Round {round}", assigned_user_id="19x1").save()
+            names = [a.accountname for a in Accounts.objects.all()]
+            assert names == [f"Round {round}"]
+            operations = [op for op, _ in vtiger_emulator.calls]
+            assert operations[:3] == ["getchallenge", "login", "create"]
+            assert set(operations[3:]) == {"query"}
+
+        def test_no_default_outside(round):
+            with pytest.raises(vtorm.VtormError, match="connect"):
+                vtorm.get_client()
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+
+
 def test_stopped_emulator_refuses_connections() -> None:
     crm = Emulator().start()
     url = crm.url
     crm.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(url, params={"operation": "listtypes"}, timeout=2)
+
+
+def test_serve_takes_the_session_idle_lifetime() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).session_idle == 1440
+    assert parser.parse_args(["--session-idle", "60"]).session_idle == 60
+    assert parser.parse_args(["--session-idle", "0"]).session_idle is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--session-idle", "-1"])

@@ -162,6 +162,24 @@ def test_only_the_callers_records_unless_asked(designed: Wire) -> None:
     assert len(_sync(designed, "Accounts", 1, syncType="application")["updated"]) == 3
 
 
+def test_application_sync_is_for_admins_only(designed: Wire) -> None:
+    # vtws_sync(): "if($applicationSync && !is_admin($user)) throw ... ACCESSDENIED".
+    _account(designed, "Theirs", owner="19x5")
+    other = Wire(designed.crm)
+    jdoe = designed.crm.state.users[5]
+    assert other.login(jdoe.user_name, jdoe.access_key)["success"]
+    body = other.get("sync", elementType="Accounts", modifiedTime="1", syncType="application")
+    assert body == {
+        "success": False,
+        "error": {
+            "code": "ACCESS_DENIED",
+            "message": "Only admin users can perform application sync",
+        },
+    }
+    assert [r["accountname"] for r in _sync(other, "Accounts", 1)["updated"]] == ["Theirs"]
+    other.http.close()
+
+
 def test_converted_lead_counts_as_deleted(designed: Wire) -> None:
     lead = designed.create("Leads", lastname="Lead", company="Lead Co", assigned_user_id="19x1")
     since = _sync(designed, "Leads", 1)["lastModifiedTime"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from vtql_recorded import body, recorded_queries, seeded_store
 
@@ -364,10 +364,79 @@ def test_like_escapes_and_backslashes(store: Store) -> None:
     assert vtql(f"{where} = 'Slash\\';", store.schemas).silent_empty
 
 
-def test_null_matches_nothing_not_even_ne(store: Store) -> None:
-    titled = contact(store, title="CEO")
-    contact(store)
-    assert ids(store, "SELECT lastname FROM Contacts WHERE title != 'CTO';") == [titled]
+def test_an_empty_text_is_the_empty_string_an_empty_date_is_null(store: Store) -> None:
+    """b2-query-string-ne-with-empty, b2-query-date-ne-with-empty: '' compares, NULL does not."""
+    titled = contact(store, title="CEO", birthday="1980-01-01")
+    bare = contact(store)
+    assert ids(store, "SELECT lastname FROM Contacts WHERE title != 'CTO';") == [titled, bare]
+    assert ids(store, "SELECT lastname FROM Contacts WHERE title < 'CEO';") == [bare]
+    assert ids(store, "SELECT lastname FROM Contacts WHERE title LIKE '%';") == [titled, bare]
+    assert ids(store, "SELECT lastname FROM Contacts WHERE birthday != '1990-01-01';") == [titled]
+    assert ids(store, "SELECT lastname FROM Contacts WHERE birthday < '1990-01-01';") == [titled]
+
+
+def test_an_unset_reference_is_zero(store: Store) -> None:
+    """b2-query-ref-ne: an unset reference matches != (and = '11x0', as the 0 it is)."""
+    account = store.insert("Accounts", {"accountname": "A"}, None)
+    linked = contact(store, account_id=f"11x{account}")
+    bare = contact(store)
+    assert ids(store, f"SELECT lastname FROM Contacts WHERE account_id != '11x{account}';") == [
+        bare
+    ]
+    assert ids(store, "SELECT lastname FROM Contacts WHERE account_id = '11x0';") == [bare]
+    assert ids(store, f"SELECT lastname FROM Contacts WHERE account_id < '11x{account}';") == [
+        bare
+    ]
+    assert ids(store, f"SELECT lastname FROM Contacts WHERE account_id = '11x{account}';") == [
+        linked
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition", ["account_id = ''", "id = ''", "assigned_user_id = ''", "account_id IN ('')"]
+)
+def test_an_empty_id_value_is_the_generic_error(store: Store, condition: str) -> None:
+    """b2-query-ref-eq-empty-string: INTERNAL_SERVER_ERROR, not INVALID_ID_ATTRIBUTE."""
+    with pytest.raises(VtqlError) as caught:
+        vtql(f"SELECT lastname FROM Contacts WHERE {condition};", store.schemas)
+    assert (caught.value.code, caught.value.message) == (
+        "INTERNAL_SERVER_ERROR",
+        "Unknown Error while processing request",
+    )
+
+
+@pytest.mark.parametrize(
+    ("literal", "matches"),
+    [
+        # What MySQL reads as the date itself.
+        ("1980-01-01", {"=": True, ">": False, "<": False, "!=": False}),
+        ("1980-1-1", {"=": True, ">": False, "<": False, "!=": False}),
+        ("1980/01/01", {"=": True, ">": False, "<": False, "!=": False}),
+        ("19800101", {"=": True, ">": False, "<": False, "!=": False}),
+        (" 1980-01-01", {"=": True, ">": False, "<": False, "!=": False}),
+        ("1980-01-01x", {"=": True, ">": False, "<": False, "!=": False}),
+        # A time after the day: the stored day (midnight) is before it.
+        ("1980-01-01 10:00:00", {"=": False, ">": False, "<": True, "!=": True}),
+        ("1980-01-01 00:00:00", {"=": True, ">": False, "<": False, "!=": False}),
+        # Out of range but of the date's shape: compared as written.
+        ("1980-02-30", {"=": False, ">": False, "<": True, "!=": True}),
+        # No date at all: the zero date, before every stored date.
+        ("1990", {"=": False, ">": True, "<": False, "!=": True}),
+        ("2001-06", {"=": False, ">": True, "<": False, "!=": True}),
+        ("01-01-1980", {"=": False, ">": True, "<": False, "!=": True}),
+        ("1980-13-01", {"=": False, ">": True, "<": False, "!=": True}),
+        ("abc", {"=": False, ">": True, "<": False, "!=": True}),
+    ],
+)
+def test_date_literals_compare_as_mysql_reads_them(
+    store: Store, literal: str, matches: dict[str, bool]
+) -> None:
+    """Checked against a real 8.4 (and b2-query-date-*) with one birthday, 1980-01-01."""
+    born = contact(store, birthday="1980-01-01")
+    contact(store)  # no birthday: never matched
+    for op, expected in matches.items():
+        found = ids(store, f"SELECT lastname FROM Contacts WHERE birthday {op} '{literal}';")
+        assert found == ([born] if expected else []), (literal, op)
 
 
 def test_numbers_compare_as_numbers(store: Store) -> None:
@@ -474,6 +543,7 @@ def test_a_stored_value_is_found_by_its_quoted_literal(value: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(rest=VALUES)
+@example(rest="0\x1f")  # a control character Python counts as a blank, MySQL does not
 def test_reference_values_never_shape_the_statement(rest: str) -> None:
     schemas = SCHEMAS
     text = f"SELECT lastname FROM Contacts WHERE account_id = {quote('11x' + rest)};"

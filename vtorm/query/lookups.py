@@ -11,7 +11,6 @@ aliases of the plain lookups.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 # lookup name -> (operator, operator of the negation); None: cannot be negated.
@@ -39,12 +38,6 @@ ALIASES: Final[dict[str, str]] = {
 }
 
 LIKE_FAMILY: Final[frozenset[str]] = frozenset({"like", "contains", "startswith", "endswith"})
-
-#: Types whose values the server pastes into SQL without quotes (after
-#: stripping the ``<prefix>x`` part): they must be validated, never escaped.
-ID_TYPES: Final[frozenset[str]] = frozenset({"reference", "owner"})
-
-WSID: Final[re.Pattern[str]] = re.compile(r"\d+x\d+")
 
 
 def canonical(name: str) -> str | None:

@@ -57,8 +57,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from vtorm.query.collation import group_key, is_empty
 from vtorm.query.compiler import PAGE, Group, where_length
-from vtorm.query.lookups import ID_TYPES, WSID, quote
+from vtorm.query.lookups import quote
 from vtorm.query.query import Query
+from vtorm.types import WSID, field_type
 
 if TYPE_CHECKING:
     from vtorm.model import Model
@@ -113,12 +114,12 @@ def note_write(obj: Model, wires: Iterable[str]) -> None:
 # --------------------------------------------------------------------------- conditions
 
 
-def _literal(field_type: str, value: Any) -> str | None:
+def _literal(kind: str, value: Any) -> str | None:
     """The literal of a row's value as a page bound, or None when it cannot bound one."""
     if is_empty(value) or isinstance(value, (dict, list)):
         return None
     text = str(value)
-    if field_type == "id" or field_type in ID_TYPES:
+    if kind == "id" or field_type(kind).id_like:
         # the server pastes these unquoted after stripping the prefix: only <n>x<n>
         return quote(text) if WSID.fullmatch(text) else None
     if "\x00" in text:
@@ -266,8 +267,9 @@ class RowStream(Iterator[Row]):
         for row in self._ordered(Group(group.where, terms=(group.where,)), 0, None):
             if row.get("id") in excluded:
                 continue
-            # Every comparison, negated or not, is false on an empty field.
-            if any(row.get(wire) is None or row.get(wire) == "" for wire in required):
+            # A NULL field (null in the row, e.g. a date) matches no comparison, negated or
+            # not; an empty text ("") is the empty string, which a NOT LIKE does match.
+            if any(row.get(wire) is None for wire in required):
                 continue
             yield row
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from vtorm.errors import UnsupportedQueryError
 from vtorm.query.compiler import PAGE, TRUE, Group, Node, stream_groups
-from vtorm.query.lookups import ID_TYPES
 from vtorm.query.ordering import BY_ID, Ordering, OrderPlan, order_sql, plan_order
+from vtorm.types import field_type
 
 if TYPE_CHECKING:
     from vtorm.model import Model
@@ -115,7 +115,7 @@ class Query:
                 f"({why}), and their rows can only be merged in id order; drop "
                 "order_by() or simplify the filter"
             )
-        if plan.kind == "descending" and self.field_type(plan.columns[0]) in ID_TYPES:
+        if plan.kind == "descending" and field_type(self.field_type(plan.columns[0])).id_like:
             # A reference to a deleted record reads as empty wherever its number
             # sorts, so it cannot bound a page: read the whole result backwards.
             plan = OrderPlan(((plan.columns[0], False), ("id", plan.id_descending)), True,

@@ -35,6 +35,7 @@ from vtorm.query.q import AND, Q
 from vtorm.query.query import Query
 
 if TYPE_CHECKING:
+    from vtorm.changes import ChangeFeed
     from vtorm.client import Client
     from vtorm.model import FieldInfo, Model
     from vtorm.persistence import BulkResult
@@ -193,7 +194,11 @@ class QuerySet(Generic[M]):
         cache = self._result_cache
         if isinstance(key, int):
             if key < 0:
-                raise ValueError("Negative indexing is not supported.")
+                raise ValueError(
+                    f"Negative indexing is not supported: qs[{key}] would need the whole "
+                    "result first; use qs.last() for the last record, or "
+                    f"qs.reverse()[{-key - 1}] for the one {-key} from the end."
+                )
             if cache is not None:
                 if key >= len(cache):
                     raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
@@ -208,7 +213,11 @@ class QuerySet(Generic[M]):
             raise ValueError("Slicing a QuerySet with a step is not supported.")
         start, stop = key.start or 0, key.stop
         if start < 0 or (stop is not None and stop < 0):
-            raise ValueError("Negative indexing is not supported.")
+            raise ValueError(
+                "Negative indexing is not supported: a slice from the end would need the "
+                "whole result first; reverse the order instead (qs.reverse()[:n] holds the "
+                "last n records, last first)."
+            )
         window = self._window(start, stop)
         if cache is not None:
             window._result_cache = cache[start:stop]
@@ -406,6 +415,19 @@ class QuerySet(Generic[M]):
         ids = self._ids(client)
         self._result_cache = None
         return persistence.delete_each(self.model, client, ids, workers)
+
+    def changes(self, since: Any = None, state: Any = None) -> ChangeFeed[M]:
+        """The changes of these records since ``since`` (see :mod:`vtorm.changes`).
+
+        ``since``: None (every record, as created), a timezone-aware datetime,
+        or the ``cursor`` of an earlier feed; ``state``: an optional local file
+        the feed keeps between calls to see deletions.
+        """
+        if self._iterable_class is not ModelIterable:
+            raise TypeError("changes() yields records: call it before values()/values_list()")
+        from vtorm.changes import ChangeFeed
+
+        return ChangeFeed(self, since=since, state=state, client=self._client)
 
     def __repr__(self) -> str:
         # Never sends anything: shows the statement instead of the results.

@@ -13,7 +13,7 @@ from typing import Any
 from vtorm.testing.faults import FaultPlan
 from vtorm.testing.schema import ModuleSchema, load_schemas
 from vtorm.testing.server import Dispatcher, WebServiceServer
-from vtorm.testing.state import CrmState
+from vtorm.testing.state import SESSION_IDLE, CrmState, User
 
 __all__ = ["Emulator"]
 
@@ -51,7 +51,8 @@ class Emulator:
     ``port=0`` picks a free port; ``schema_dir`` emulates the modules of a
     describe dump; ``db_path`` keeps the data in a SQLite file; ``demo``
     seeds demo data; ``quirks="8.4"`` reproduces stock 8.4 on PHP 8 and
-    ``None`` the designed behaviour; ``access_key`` defaults to a random one.
+    ``None`` the designed behaviour; ``access_key`` defaults to a random one;
+    a session unused for ``session_idle`` seconds ends (``None``: never).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class Emulator:
         quirks: str | None = "8.4",
         username: str = "admin",
         access_key: str | None = None,
+        session_idle: float | None = SESSION_IDLE,
     ) -> None:
         self.host = host
         self.port = port
@@ -76,6 +78,7 @@ class Emulator:
             quirks=self.quirks,
             username=username,
             access_key=access_key,
+            session_idle=session_idle,
         )
         # Kept by the emulator, not the server: readable before start and after stop.
         self._calls: list[tuple[str, dict[str, str]]] = []
@@ -190,6 +193,30 @@ class Emulator:
     def calls(self) -> list[tuple[str, dict[str, str]]]:
         """The ``(operation, params)`` received, in order; secrets left out."""
         return self._calls
+
+    def add_user(
+        self,
+        user_name: str,
+        *,
+        last_name: str = "",
+        first_name: str = "",
+        email: str = "",
+        is_admin: bool = False,
+        access_key: str | None = None,
+    ) -> User:
+        """Add a user who can log in and own records; ``user.wsid`` and ``user.access_key`` tell.
+
+        The web service cannot create users on 8.4 (the role field takes no
+        value it accepts); tests that need a second user or a non-admin add one here.
+        """
+        return self.state.add_user(
+            user_name,
+            last_name=last_name,
+            first_name=first_name,
+            email=email,
+            is_admin=is_admin,
+            access_key=access_key,
+        )
 
     def expire_sessions(self) -> None:
         """Kill every live session: the next call of each answers ``INVALID_SESSIONID``."""

@@ -2,7 +2,9 @@
 
 Installing vtorm registers this plugin: ``vtiger_emulator`` is a started
 :class:`~vtorm.testing.Emulator` (stopped after the test) and
-``vtiger_client`` a ``vtorm.Client`` logged in to it.
+``vtiger_client`` a ``vtorm.Client`` logged in to it, which is also the
+default client (``vtorm.connect``) for the test: models used without
+``using()`` reach the test's own CRM. The previous default is restored after.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from vtorm.testing.emulator import Emulator
-
+# Nothing of vtorm is imported until a test asks for a fixture: installing
+# vtorm must not slow down every pytest run of its user.
 if TYPE_CHECKING:
     from vtorm.client import Client
+    from vtorm.testing.emulator import Emulator
 
 
 @pytest.fixture
 def vtiger_emulator() -> Iterator[Emulator]:
     """A fresh, started emulator for one test (empty but for its users and groups)."""
+    from vtorm.testing.emulator import Emulator
+
     crm = Emulator()
     crm.start()
     try:
@@ -31,13 +36,14 @@ def vtiger_emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def vtiger_client(vtiger_emulator: Emulator) -> Iterator[Client]:
-    """A ``vtorm.Client`` logged in to the test's emulator."""
-    # Imported here so that loading the plugin stays cheap for suites that never use it.
+    """A ``vtorm.Client`` logged in to the test's emulator, the default client for the test."""
     from vtorm.client import Client
+    from vtorm.context import default_client
 
     client = Client(vtiger_emulator.url, vtiger_emulator.username, vtiger_emulator.access_key)
     try:
         client.login()
-        yield client
+        with default_client(client):
+            yield client
     finally:
         client.close()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from vtorm.testing.emulator import Emulator
+from vtorm.testing.state import SESSION_IDLE
 
 
 def _port(text: str) -> int:
@@ -60,6 +61,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="8.4",
         help="reproduce stock 8.4 on PHP 8 (default) or the designed behaviour",
     )
+    parser.add_argument(
+        "--session-idle",
+        metavar="SECONDS",
+        type=_idle,
+        default=SESSION_IDLE,
+        help=f"end a session unused this long; 0: never (default {SESSION_IDLE:g})",
+    )
+
+
+def _idle(text: str) -> float | None:
+    seconds = float(text)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text!r}")
+    return seconds or None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             db_path=args.db,
             demo=args.demo,
             quirks=None if args.quirks == "none" else args.quirks,
+            session_idle=args.session_idle,
             access_key=args.access_key,
         )
         crm.start()

@@ -13,9 +13,12 @@ from typing import Any
 from vtorm.testing.schema import ModuleSchema
 from vtorm.testing.store import Store
 
-__all__ = ["TOKEN_LIFETIME", "CrmState", "Session", "User"]
+__all__ = ["SESSION_IDLE", "TOKEN_LIFETIME", "CrmState", "Session", "User"]
 
 TOKEN_LIFETIME = 300
+# PHP's session.gc_maxlifetime on a stock install: a session file left alone
+# this long is purged, and its session answers INVALID_SESSIONID from then on.
+SESSION_IDLE = 1440.0
 API_VERSION = "0.22"
 VTIGER_VERSION = "8.4.0"
 
@@ -158,10 +161,6 @@ _USER_DEFAULTS: dict[str, str | None] = {
     "defaultlandingpage": "Home",
 }
 
-# Values stored as text but answered as JSON null when the database holds NULL.
-_USER_NULLS = frozenset({"phone_crm_extension", "rowheight", "hidecompletedevents"})
-
-
 _KEY_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -185,9 +184,15 @@ class CrmState:
         quirks: str | None = "8.4",
         username: str = "admin",
         access_key: str | None = None,
+        session_idle: float | None = SESSION_IDLE,
     ) -> None:
+        if session_idle is not None and not session_idle > 0:
+            raise ValueError(
+                f"session_idle must be a positive number of seconds or None, not {session_idle!r}"
+            )
         self.schemas = schemas
         self.quirks = quirks
+        self.session_idle = session_idle
         self.lock = threading.RLock()
         self.clock_offset = 0.0
         self.store = Store(schemas, db_path=db_path, clock=self.now)
@@ -241,15 +246,51 @@ class CrmState:
                 return user
         return None
 
+    def add_user(
+        self,
+        user_name: str,
+        *,
+        last_name: str = "",
+        first_name: str = "",
+        email: str = "",
+        is_admin: bool = False,
+        access_key: str | None = None,
+    ) -> User:
+        """A new active user who can log in (the next number after the users and groups)."""
+        if not user_name.strip():
+            raise ValueError("add_user: user_name is empty")
+        with self.lock:
+            if self.user_by_name(user_name) is not None:
+                raise ValueError(f"add_user: a user called {user_name!r} exists already")
+            number = max([*self.users, *self.groups]) + 1
+            user = User(
+                number,
+                user_name,
+                access_key or new_access_key(),
+                first_name=first_name,
+                last_name=last_name or user_name,
+                email=email or f"{user_name}@example.com",
+                is_admin=is_admin,
+            )
+            self.users[number] = user
+            if "Users" in self.schemas:
+                self.store.insert_plain("Users", number, self._user_row(user))
+            with self.store.lock:
+                self.store.conn.execute(
+                    "INSERT OR REPLACE INTO emulator_users (id, access_key, active)"
+                    " VALUES (?, ?, 1)",
+                    (number, user.access_key),
+                )
+        return user
+
     def owner_exists(self, wsid: str) -> bool:
-        """Whether ``wsid`` is an active user or a group, the only valid owners."""
+        """Whether ``wsid`` is a user (active or not) or a group, the only valid owners."""
         prefix, _, number = wsid.partition("x")
         if not number.isdigit():
             return False
         users = self.schemas.get("Users")
         if prefix == (users.id_prefix if users is not None else "19"):
-            user = self.users.get(int(number))
-            return user is not None and user.active
+            return int(number) in self.users
         if "Groups" in self.schemas and prefix == self.schemas["Groups"].id_prefix:
             return int(number) in self.groups
         return False
@@ -283,6 +324,9 @@ class CrmState:
                 row[0]: (row[1], bool(row[2]))
                 for row in conn.execute("SELECT id, access_key, active FROM emulator_users")
             }
+            for number in sorted(set(stored) - set(self.users)):
+                # A user added earlier (add_user) to this database file.
+                self._reload_user(number, *stored[number])
             for user in self.users.values():
                 if user.id in stored and not (explicit_key and user.id == 1):
                     user.access_key, user.active = stored[user.id]
@@ -291,6 +335,21 @@ class CrmState:
                     " VALUES (?, ?, ?)",
                     (user.id, user.access_key, int(user.active)),
                 )
+
+    def _reload_user(self, number: int, access_key: str, active: bool) -> None:
+        row = self.store.fetch("Users", number) if "Users" in self.schemas else None
+        if row is None:
+            return
+        self.users[number] = User(
+            number,
+            str(row.get("user_name") or ""),
+            access_key,
+            first_name=str(row.get("first_name") or ""),
+            last_name=str(row.get("last_name") or ""),
+            email=str(row.get("email1") or ""),
+            is_admin=row.get("is_admin") == "on",
+            active=active,
+        )
 
     def deactivate(self, user: User) -> None:
         """Make ``user`` inactive (what deleting a user does): it can no longer log in."""
@@ -339,11 +398,20 @@ class CrmState:
         return session
 
     def session(self, name: str) -> Session | None:
-        """The live session called ``name``, or None."""
+        """The live session called ``name``, or None.
+
+        A session unused for longer than ``session_idle`` seconds is gone, as
+        PHP's session garbage collection removes it on a real server.
+        """
+        now = self.now()
         with self.lock:
             found = self.sessions.get(name)
-        if found is not None:
-            found.last_used = self.now()
+            if found is None:
+                return None
+            if self.session_idle is not None and now - found.last_used > self.session_idle:
+                del self.sessions[name]
+                return None
+            found.last_used = now
         return found
 
     def close_session(self, name: str) -> None:

@@ -46,9 +46,24 @@ _EMPTY_REFERENCES = frozenset(
     {
         ("Calendar", "contact_id"),
         ("Events", "contact_id"),
-        ("Project", "linktoaccountscontacts"),
+        ("Calendar", "parent_id"),
+        ("Events", "parent_id"),
     }
 )
+# References answered as "" when unset by retrieve and query rows alike.
+_BLANK_REFERENCES = frozenset(
+    {
+        ("Project", "linktoaccountscontacts"),
+        ("PBXManager", "customer"),
+        ("PBXManager", "user"),
+    }
+)
+# Types (besides dates, which the type registry covers) whose unset column is
+# NULL -- never written on create: datetimes, read-only numbers -- which query
+# rows answer as null and retrieve as "".
+_NULL_IN_ROWS = frozenset({"datetime", "integer", "double", "currency"})
+# A document's file name is NULL without a file (a comment's is '').
+_NULL_IN_ROWS_FIELDS = frozenset({("Documents", "filename")})
 
 # Columns answered by retrieve and ``SELECT *`` though describe omits them,
 # always null here: (module, the field they precede) -> column. HelpDesk's
@@ -59,8 +74,8 @@ _UNSTORED_BEFORE: dict[tuple[str, str], str] = {("HelpDesk", "hours"): "update_l
 _SECRET_FIELDS = frozenset({"user_password", "confirm_password", "accesskey"})
 _PSEUDO = re.compile(r"^(?:tax\d+|currency\d+)$")
 
-# Values the server renders as JSON null rather than "" when unset.
-_NULL_TYPES = frozenset({"reference", "owner"})
+# How the server answers an unset value of a type (vtorm.types) -> render kind.
+_UNSET_KIND = {"null": "null", "null-in-query": "date", "empty": "text"}
 _NON_ENTITY_TARGETS = frozenset(
     {"Users", "Groups", "Currency", "DocumentFolders", "CompanyDetails", "Tax"}
 )
@@ -132,7 +147,12 @@ def _layout(schema: ModuleSchema) -> _Layout:
         if seen_id and _PSEUDO.match(name):
             # Per-tax and per-currency pseudo-fields of Products/Services: never answered.
             continue
-        kind = "null" if field.type in _NULL_TYPES else "date" if field.type == "date" else "text"
+        kind = _UNSET_KIND[field.kind.unset]
+        if kind == "text" and (
+            field.type in _NULL_IN_ROWS or (schema.name, name) in _NULL_IN_ROWS_FIELDS
+        ):
+            # Never written on create: NULL, which query rows answer as null.
+            kind = "date"
         if field.type == "owner" or (
             field.type == "reference"
             and field.refers_to
@@ -142,6 +162,8 @@ def _layout(schema: ModuleSchema) -> _Layout:
             kind = "raw"
         if (schema.name, name) in _EMPTY_REFERENCES:
             kind = "empty"
+        if (schema.name, name) in _BLANK_REFERENCES:
+            kind = "blank"
         if (schema.name, name) in _UNSTORED_BEFORE:
             render.append((_UNSTORED_BEFORE[schema.name, name], "unset"))
         render.append((name, kind))
@@ -660,6 +682,8 @@ class Store:
                 )
             elif kind == "null":
                 expression = f"ref({column})"
+            elif kind == "blank":
+                expression = f'("" if (v := ref({column})) is None else v)'
             elif kind == "raw":
                 expression = column
             else:
@@ -693,7 +717,7 @@ class Store:
             if kind == "id":
                 value = f'"{{wsid}}{{row[{positions.index("crmid")}]}}"'
             else:
-                source = f"ref({column})" if kind == "null" else column
+                source = f"ref({column})" if kind in ("null", "blank") else column
                 unset = "null" if kind in ("null", "raw") else "empty"
                 value = f"{{{unset} if (v := {source}) is None else enc(v)}}"
             pieces.append(f"{{k{index}}}{value}")
@@ -720,12 +744,24 @@ class Store:
 
     def _retrieve_extras(self, module: str, row: Row, out: dict[str, Any]) -> None:
         layout = self.layouts[module]
-        if module == "Groups":
-            # retrieve answers the group's number first and the id last.
+        if module in ("Groups", "Tax"):
+            # retrieve answers the group's (tax's) number first and the id last;
+            # a tax's compound and region settings only in query rows.
             wsid = out.pop("id")
-            items = [("groupid", str(row["crmid"])), *out.items(), ("id", wsid)]
+            for name in ("compoundon", "regions") if module == "Tax" else ():
+                out.pop(name, None)
+            key = "groupid" if module == "Groups" else "taxid"
+            items = [(key, str(row["crmid"])), *out.items(), ("id", wsid)]
             out.clear()
             out.update(items)
+            return
+        if module == "Users":
+            # A user's manager answers "" when unset, three preferences null.
+            if out.get("reports_to_id") is None and "reports_to_id" in out:
+                out["reports_to_id"] = ""
+            for name in ("phone_crm_extension", "rowheight", "hidecompletedevents"):
+                if name in out and row.get(name) is None:
+                    out[name] = None
             return
         if not layout.entity:
             return

@@ -3,9 +3,11 @@
 The server validates little and coerces much (protocol notes, section 4):
 booleans accept ``1``/``"on"``/``true`` and turn anything else into 0,
 currency is rounded to two decimals, integers are rounded, dates are read in
-a few layouts, a multipicklist sent as a list keeps its first value, and the
-utf8mb3 database turns every 4-byte character into ``????``. Everything is
-stored as the text the server would answer.
+a few layouts (a time after the date is dropped, an ISO ``T`` date is
+emptied), empty numbers are zero, a multipicklist sent as a list keeps its
+first value, and the utf8mb3 database keeps no 4-byte character: one sent as
+UTF-8 becomes ``????``, one sent as a JSON ``\\ud83d\\ude00`` escape ``??``.
+Everything is stored as the text the server would answer.
 """
 
 from __future__ import annotations
@@ -19,12 +21,22 @@ from typing import Any
 
 from vtorm.testing.operations.base import WsError, internal_error, invalid_id
 from vtorm.testing.schema import FieldSchema
+from vtorm.types import ASTRAL, NUMERIC_TYPES
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+__all__ = [
+    "NUMERIC_TYPES",
+    "coerce",
+    "double_scale",
+    "format_decimal",
+    "parse_element",
+    "php_float",
+    "php_text",
+    "reference",
+    "utf8mb3",
+    "zero",
+]
+
 _NUMBER_PREFIX = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_WSID = re.compile(r"^(\d+)x(\d+)$")
-
-NUMERIC_TYPES = frozenset({"integer", "double", "currency"})
 
 # Decimal places of the database columns behind double fields (currency is 8
 # everywhere); fields not listed here are DECIMAL(25,8) like currency.
@@ -37,6 +49,9 @@ _DOUBLE_SCALE: dict[str, int] = {
     "percentage": 3,
     "discount_percent": 3,
     "pre_tax_total": 8,
+    "numsent": 0,
+    "total_units": 2,
+    "used_units": 2,
 }
 
 
@@ -56,7 +71,7 @@ def php_text(value: Any) -> str:
 
 def utf8mb3(text: str) -> str:
     """What a utf8mb3 column keeps of ``text``: every 4-byte character becomes ``????``."""
-    return text if text.isascii() else _ASTRAL.sub("????", text)
+    return text if text.isascii() else ASTRAL.sub("????", text)
 
 
 def php_float(text: str) -> Decimal:
@@ -96,7 +111,8 @@ def zero(field: FieldSchema) -> str:
 def _number(field: FieldSchema, value: Any) -> str | None:
     text = php_text(value).strip()
     if text == "":
-        return None
+        # 8.4 stores an empty number as zero, not as NULL.
+        return zero(field)
     number = php_float(text)
     if field.type == "integer":
         return str(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
@@ -126,21 +142,72 @@ _DATE_LAYOUTS = (
 
 
 def _date(text: str) -> str | None:
+    """A date as 8.4 stores what was sent (checked against a real 8.4).
+
+    One word is read in the layouts the server knows; a word that is none
+    (``"abc"``, ``"tomorrow"``, ``"19991231"``, an ISO ``T`` date) is stored
+    empty, an impossible ``YYYY-MM-DD`` as the zero date. Several words go
+    to PHP's date parser: a day and a time is the day, a relative date
+    (``"next week"``, ``"+3 days"``) counts from today, anything else is the
+    server's generic error.
+    """
     text = text.strip()
     if text == "":
         return None
-    if text.isdigit():
-        # A bare run of digits ("19991231") is not read as a date: stored empty.
+    word, _, rest = text.partition(" ")
+    if rest.strip():
+        return _date_and_more(word, rest.strip(), text)
+    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}T", word) or word.isdigit():
         return None
-    for layout in _DATE_LAYOUTS:
-        match = layout.match(text)
+    # Year first with dots ("1999.12.31") reads as year first with dashes.
+    word = re.sub(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$", r"\1-\2-\3", word)
+    for index, layout in enumerate(_DATE_LAYOUTS):
+        match = layout.match(word)
         if match:
             year, month, day = (int(match.group(k)) for k in ("y", "m", "d"))
             try:
                 return datetime.date(year, month, day).isoformat()
             except ValueError:
+                if index != 0:
+                    return None
+                if (month == 0 or day == 0) and month <= 12 and day <= 31:
+                    return f"{year:04d}-{month:02d}-{day:02d}"
                 return "0000-00-00"
-    raise internal_error()
+    return None
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_RELATIVE = re.compile(
+    r"^(?:(?P<word>next|last)|(?P<count>[+-]?\d+))\s+(?P<unit>day|week|month|year)s?$"
+)
+_DAYS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
+
+
+def _date_and_more(word: str, rest: str, text: str) -> str:
+    clock = _CLOCK.match(rest)
+    if clock is not None:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        second = int(clock.group(3) or 0)
+        day = _date(word)
+        if hour < 24 and minute < 60 and second < 60 and day is not None:
+            return day
+        raise internal_error()
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    if word.lower() in _DAYS and rest.lower() in ("noon", "midnight"):
+        return (today + datetime.timedelta(days=_DAYS[word.lower()])).isoformat()
+    relative = _RELATIVE.match(text.lower())
+    if relative is None:
+        raise internal_error()
+    count = {"next": 1, "last": -1}.get(relative.group("word") or "", 0)
+    count = count or int(relative.group("count"))
+    unit = relative.group("unit")
+    if unit in ("day", "week"):
+        return (today + datetime.timedelta(days=count * (7 if unit == "week" else 1))).isoformat()
+    months = today.month - 1 + count * (12 if unit == "year" else 1)
+    year, month = today.year + months // 12, months % 12 + 1
+    # PHP lets the day run over into the next month (January 31st + 1 month: March 3rd).
+    first = datetime.date(year, month, 1)
+    return (first + datetime.timedelta(days=today.day - 1)).isoformat()
 
 
 def _time(text: str) -> str | None:
@@ -166,20 +233,47 @@ def _datetime(text: str) -> str | None:
     return f"{day} {clock}"
 
 
+# What the server takes for an id, anywhere in a text.
+_ANY_WSID = re.compile(r"[0-9]+x[0-9]+")
+# One JSON escape: a doubled backslash, or a \\u escape of a surrogate.
+_ESCAPE = re.compile(r"\\\\|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def id_parts(text: str) -> tuple[str, str] | None:
+    """(prefix, number) the server reads in an id: ``None`` when it holds no ``<n>x<n>``.
+
+    The server looks for ``<digits>x<digits>`` anywhere in the text and then
+    splits it at the ``x``: the prefix is what comes before the first ``x``
+    (``" 11"`` of ``" 11x2"``), the number the leading digits after it
+    (``"14x2600 (UPDATED)"`` is ``14x2600``).
+    """
+    if not _ANY_WSID.search(text):
+        return None
+    prefix, _, rest = text.partition("x")
+    digits = re.match(r"\d+", rest)
+    if digits is None:
+        return None
+    return prefix.strip(), str(int(digits.group(0)))
+
+
 def reference(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str | None:
     """A reference as stored: ``None`` when empty; errors as the server raises them."""
     text = php_text(value).strip()
     if text == "":
         return None
-    match = _WSID.match(text)
-    if not match:
-        if text.isdigit():
-            raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
-        raise invalid_id()
-    module = prefixes.get(match.group(1))
-    if field.refers_to and module not in field.refers_to:
+    if text.isdigit():
         raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
-    return text
+    parts = id_parts(text)
+    if parts is None:
+        raise invalid_id()
+    prefix, number = parts
+    if not prefix.isdigit():
+        # Not a module number at all: the server cannot even look the type up.
+        raise WsError("ACCESS_DENIED", "Permission to perform the operation is denied for id")
+    # A field that refers to no module (Users.roleid) takes no id at all.
+    if prefixes.get(prefix) not in field.refers_to:
+        raise WsError("REFERENCE_INVALID", f"Invalid reference specified for {field.name}")
+    return f"{prefix}x{number}"
 
 
 def coerce(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str | None:
@@ -213,10 +307,21 @@ def coerce(field: FieldSchema, value: Any, prefixes: Mapping[str, str]) -> str |
 
 
 def parse_element(text: str | None) -> Any:
-    """Decode an ``element``-type parameter; bad JSON is the server's generic error."""
+    """Decode an ``element``-type parameter; bad JSON is the server's generic error.
+
+    The server's own JSON decoder turns each ``\\uD8xx``/``\\uDCxx`` escape (half
+    of a 4-byte character) into ``?``: ``"\\ud83d\\ude00"`` arrives as ``"??"``.
+    """
     if text is None:
         return None
+    if "\\" in text:
+        text = _ESCAPE.sub(_surrogate_as_mark, text)
     try:
         return json.loads(text)
     except ValueError:
         raise internal_error() from None
+
+
+def _surrogate_as_mark(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return found if found == "\\\\" else "?"

@@ -2,8 +2,10 @@
 
 Like the stock server, the conversion is not atomic: the entities are created
 one by one (Accounts, Contacts, Potentials) and a failure leaves the ones
-already made in place. A converted Lead is hidden from queries and sync
-reports it as deleted, yet retrieve still answers it.
+already made in place. Each one made has ``isconvertedfromlead`` "1"; an
+Account whose name is taken fails the conversion with the duplicate error. A
+converted Lead is hidden from queries and sync reports it as deleted, yet
+retrieve still answers it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from vtorm.testing.operations import records
 from vtorm.testing.operations.base import NO_RESULT, Context, WsError, operation
+from vtorm.testing.operations.duplicates import DUPLICATES
 from vtorm.testing.store import Store
 from vtorm.testing.values import parse_element
 
@@ -113,11 +116,16 @@ def convertlead(ctx: Context, params: Mapping[str, str]) -> Any:
             continue
         values = _values(name, spec, source, created)
         values.setdefault("assigned_user_id", owner)
+        # Every record a conversion makes says so.
+        values["isconvertedfromlead"] = "1"
         try:
             record = records.create(
                 ctx, {"elementType": name, "element": json.dumps(values, ensure_ascii=False)}
             )
         except WsError as error:
+            if error.message == DUPLICATES:
+                # A duplicate is answered as it is, not as a failed conversion.
+                raise
             raise WsError("UNKNOWN_OPERATION", f"{error.message} : {name}") from None
         created[name] = record["id"]
     if module == "Leads":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from vtorm.testing.operations.actors import create_actor, delete_actor, is_gone
 from vtorm.testing.operations.base import (
     DENIED,
     Context,
@@ -20,9 +22,25 @@ from vtorm.testing.operations.base import (
     invalid_id,
     operation,
 )
+from vtorm.testing.operations.duplicates import check_unique
 from vtorm.testing.operations.files import keep_upload, with_attachment
+from vtorm.testing.operations.lineitems import (
+    INVENTORY_MODULES,
+    coerce_items,
+    items_of,
+    keep_items,
+)
 from vtorm.testing.schema import FieldSchema, ModuleSchema
-from vtorm.testing.values import NUMERIC_TYPES, coerce, format_decimal, parse_element, zero
+from vtorm.testing.values import (
+    NUMERIC_TYPES,
+    coerce,
+    format_decimal,
+    id_parts,
+    parse_element,
+    php_text,
+    reference,
+    zero,
+)
 
 RESTRICTED = "Sorry! Attempt to access restricted file."
 
@@ -56,6 +74,9 @@ _FIXED_DEFAULTS: dict[str, str] = {"source": "WEBSERVICE", "folderid": "22x1", "
 
 # Numeric fields left empty on create, unlike the others (which get 0).
 _NO_DEFAULT: frozenset[tuple[str, str]] = frozenset({("Calendar", "reminder_time")})
+
+# A number as PHP's is_numeric() reads it: an owner written so is not read as an id.
+_PHP_NUMERIC = re.compile(r"^[ \t\n\r\v\f]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 # id(schemas) -> (schemas, listtypes result, {module: describe JSON text}); the
 # schemas are parsed once per process, so this is computed once too.
@@ -112,6 +133,14 @@ def _check_mandatory(schema: ModuleSchema, element: Mapping[str, Any], *, partia
             raise WsError("MANDATORY_FIELDS_MISSING", f"{field.name} does not have a value")
 
 
+def _check_references(ctx: Context, schema: ModuleSchema, element: Mapping[str, Any]) -> None:
+    """Reference values are checked first, before the mandatory fields, as the server does."""
+    for name, raw in element.items():
+        field = schema.fields.get(name)
+        if field is not None and field.type == "reference" and name != "id":
+            reference(field, raw, ctx.crm.store.prefixes)
+
+
 def _coerce_all(
     ctx: Context, schema: ModuleSchema, element: Mapping[str, Any], *, mode: str
 ) -> dict[str, Any]:
@@ -120,16 +149,39 @@ def _coerce_all(
     values: dict[str, Any] = {}
     for name, raw in element.items():
         field = schema.fields.get(name)
-        if field is None or not field.editable or name == "id":
+        if field is None or not field.editable or name in ("id", "tags"):
+            # Tags are kept apart from the record: a write cannot set them.
             continue
         if field.type == "reference" and _blank(raw) and mode == "update":
             # update cannot clear a reference: an empty one is dropped.
             continue
-        value = coerce(field, raw, prefixes)
-        if field.type == "owner" and (value is None or not ctx.crm.owner_exists(value)):
-            raise PlainText(RESTRICTED)
-        values[name] = value
+        if field.type == "owner":
+            values[name] = _owner(ctx, raw)
+        elif _blank(raw) and (schema.name, name) in _NO_DEFAULT:
+            values[name] = None
+        else:
+            values[name] = coerce(field, raw, prefixes)
     return values
+
+
+def _owner(ctx: Context, raw: Any) -> str | None:
+    """An owner as 8.4 stores it.
+
+    A bare number (``"1"``, ``424242``) is not read as an id: the record goes
+    to the user writing it. An id of a user or group that exists is kept
+    (text after it ignored); one of nobody is stored as its bare number --
+    the write happens, and its answer is the restricted-file text.
+    """
+    text = php_text(raw).strip()
+    if text == "":
+        return None
+    if _PHP_NUMERIC.match(text):
+        return _user_id(ctx)
+    parts = id_parts(text)
+    if parts is None:
+        raise invalid_id()
+    wsid = "x".join(parts)
+    return wsid if ctx.crm.owner_exists(wsid) else parts[1]
 
 
 def _user_id(ctx: Context) -> str | None:
@@ -138,9 +190,26 @@ def _user_id(ctx: Context) -> str | None:
 
 def _retrieved(ctx: Context, module: str, crmid: int) -> dict[str, Any]:
     row = ctx.crm.store.fetch(module, crmid)
-    if row is None:
+    if row is None or is_gone(module, row):
         raise access_denied()
-    return ctx.crm.store.render(module, row, retrieve=True)
+    record = ctx.crm.store.render(module, row, retrieve=True)
+    if module in INVENTORY_MODULES and ctx.crm.quirks is None:
+        record["LineItems"] = items_of(ctx.crm.store, module, crmid)
+    return record
+
+
+def _written(ctx: Context, schema: ModuleSchema, crmid: int) -> dict[str, Any]:
+    """The answer to a write: the record as retrieve gives it.
+
+    A record whose owner is nobody (stored as a bare number) cannot be
+    answered: 8.4 has written it, then answers the restricted-file text.
+    """
+    record = _retrieved(ctx, schema.name, crmid)
+    for field in schema.fields.values():
+        owner = record.get(field.name) if field.type == "owner" else None
+        if owner and not ctx.crm.owner_exists(str(owner)):
+            raise PlainText(RESTRICTED)
+    return record
 
 
 @operation("listtypes", method="GET")
@@ -167,12 +236,23 @@ def listtypes(ctx: Context, params: Mapping[str, str]) -> Any:
     return {"types": names, "information": {n: info[n] for n in names} if names else []}
 
 
+# The field types the server's uitype table knows (vtiger_ws_fieldtype): a
+# filter on any other (string, date, integer, ...) lists no module at all.
+_LISTED_TYPES = frozenset(
+    {"autogenerated", "boolean", "currency", "email", "file", "image", "multipicklist"}
+    | {"owner", "phone", "picklist", "reference", "skype", "text", "url"}
+)
+# Users is listed for these types only (its e-mail, text and reference fields are not counted).
+_USERS_LISTED_TYPES = frozenset({"boolean", "phone", "picklist"})
+
+
 def _matches(module: str, field: FieldSchema, kinds: set[str]) -> bool:
-    # Only entity modules are filtered in; the users' reference fields (role,
-    # manager, currency) are not counted as references by the real server.
-    if module == "Users" and field.type == "reference":
+    # The id pseudo-field and the users' access key are not fields of the uitype table.
+    if field.type not in kinds or field.type not in _LISTED_TYPES or field.name == "id":
         return False
-    return field.type in kinds
+    if module == "Users":
+        return field.type in _USERS_LISTED_TYPES
+    return True
 
 
 @operation("describe", method="GET")
@@ -195,23 +275,49 @@ def create(ctx: Context, params: Mapping[str, str]) -> Any:
     element = _element(params)
     if not isinstance(element, dict):
         raise internal_error()
+    _check_references(ctx, schema, element)
     _check_mandatory(schema, element, partial=False)
     store = ctx.crm.store
     if not store.layouts[schema.name].entity:
-        raise access_denied()
-    if ctx.crm.quirks == "8.4" and "LineItems" in element:
-        # 8.4 reads the id of the element being created while building the
-        # inventory record, so every create with line items fails.
-        raise invalid_id()
+        number = create_actor(ctx, schema, element)
+        return store.render(schema.name, store.fetch(schema.name, number) or {}, retrieve=True)
+    items: list[dict[str, Any]] | None = None
+    if schema.name in INVENTORY_MODULES:
+        if ctx.crm.quirks == "8.4" and element.get("LineItems"):
+            # 8.4 reads the id of the element being created while building the
+            # inventory record, so every create with line items fails.
+            raise invalid_id()
+        items = coerce_items(store, ctx.crm.schemas, element.get("LineItems"))
     values = _coerce_all(ctx, schema, element, mode="create")
     _fill_defaults(ctx, schema, values)
+    upload = None
+    if schema.name == "Documents":
+        upload = _document_file(values, ctx.files.get("filename"))
+    check_unique(store, schema, values, None)
     crmid = store.insert(schema.name, values, _user_id(ctx))
-    upload = ctx.files.get("filename")
-    if schema.name == "Documents" and upload is not None:
+    if items is not None:
+        keep_items(store, schema, crmid, items, _user_id(ctx))
+    if upload is not None:
         # A multipart create keeps its file: an attachment the answer names.
         keep_upload(store, crmid, upload)
-        return with_attachment(store, _retrieved(ctx, schema.name, crmid))
-    return _retrieved(ctx, schema.name, crmid)
+        return with_attachment(store, _written(ctx, schema, crmid))
+    return _written(ctx, schema, crmid)
+
+
+def _document_file(
+    values: dict[str, Any], upload: tuple[str, str, bytes] | None
+) -> tuple[str, str, bytes] | None:
+    """The upload a Documents create keeps: only an internal file (``filelocationtype`` "I").
+
+    Without a location type the file and any ``filename`` are dropped; an
+    external one ("E") keeps the ``filename`` it names (a URL) and no upload.
+    """
+    kind = values.get("filelocationtype")
+    if kind != "I":
+        if kind != "E":
+            values["filename"] = None
+        return None
+    return upload
 
 
 def _fill_defaults(ctx: Context, schema: ModuleSchema, values: dict[str, Any]) -> None:
@@ -232,12 +338,24 @@ def _fill_defaults(ctx: Context, schema: ModuleSchema, values: dict[str, Any]) -
             values[name] = zero(field)
         elif name == "creator" and field.type == "reference":
             values[name] = _user_id(ctx)
+        elif field.type == "owner":
+            # A record sent without an owner belongs to the user creating it.
+            values[name] = _user_id(ctx)
+        elif field.type == "datetime" and name in ("CreatedTime", "ModifiedTime"):
+            # PBXManager's own creation and modification times.
+            values[name] = _now(ctx)
     numbered = _number_field(schema)
     if numbered is not None:
         prefix = NUMBER_PREFIXES.get(schema.name, schema.name[:3].upper())
         values[numbered.name] = f"{prefix}{ctx.crm.store.next_number(schema.name)}"
-    _forecast(schema, values)
+    values.update(_forecast(schema, values))
     _duration(schema, values)
+
+
+def _now(ctx: Context) -> str:
+    return datetime.datetime.fromtimestamp(ctx.crm.now(), datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
 
 
 def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
@@ -256,43 +374,65 @@ def _duration(schema: ModuleSchema, values: dict[str, Any]) -> None:
     except ValueError:
         return
     seconds = max(int((end - start).total_seconds()), 0)
-    if not values.get("duration_hours"):
+    # A numeric field left out was filled with "0" (Calendar's is described as
+    # a time but holds whole hours): the server computes it then. With an end
+    # time the duration is the server's, whatever was sent.
+    if (
+        not values.get("duration_hours")
+        or values["duration_hours"] == "0"
+        or values.get("time_end")
+    ):
         values["duration_hours"] = str(seconds // 3600)
     if not values.get("duration_minutes") or values["duration_minutes"] == "0":
         values["duration_minutes"] = str(seconds % 3600 // 60)
 
 
-def _forecast(schema: ModuleSchema, values: dict[str, Any]) -> None:
-    if "forecast_amount" not in schema.fields:
-        return
+def _forecast(schema: ModuleSchema, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A Potential's forecast: amount x probability / 100, rounded to 2 decimals."""
+    if not {"forecast_amount", "amount", "probability"} <= set(schema.fields):
+        return {}
     amount = Decimal(values.get("amount") or 0)
     probability = Decimal(values.get("probability") or 0)
-    values["forecast_amount"] = format_decimal(amount * probability / 100, 8)
+    forecast = (amount * probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {"forecast_amount": format_decimal(forecast, 8)}
 
 
 @operation("retrieve", method="GET")
 def retrieve(ctx: Context, params: Mapping[str, str]) -> Any:
     """One record by id."""
     module, _, row = ctx.crm.store.locate(params.get("id"))
+    _check_resolvable(ctx, module, row)
+    if is_gone(module, row):
+        raise access_denied()
+    record = ctx.crm.store.render(module, row, retrieve=True)
+    if module == "Documents":
+        return with_attachment(ctx.crm.store, record)
+    if module in INVENTORY_MODULES and ctx.crm.quirks is None:
+        record["LineItems"] = items_of(ctx.crm.store, module, row["crmid"])
+    return record
+
+
+def _check_resolvable(ctx: Context, module: str, row: Mapping[str, Any]) -> None:
+    """A task saved without an activity type cannot be resolved to a module.
+
+    8.4 answers every retrieve, revise, update and delete of it with
+    ``INVALID_ID_ATTRIBUTE``, and no query lists it: such a task is there for good.
+    """
     if (
         module == "Calendar"
         and "activitytype" in ctx.crm.schemas[module].fields
         and not row["activitytype"]
     ):
-        # A task saved without an activity type cannot be resolved to a module.
         raise invalid_id()
-    record = ctx.crm.store.render(module, row, retrieve=True)
-    if module == "Documents":
-        return with_attachment(ctx.crm.store, record)
-    return record
 
 
 def _target(ctx: Context, element: Any) -> tuple[ModuleSchema, int]:
     if not isinstance(element, dict) or not element.get("id"):
         raise invalid_id()
-    module, crmid, _ = ctx.crm.store.locate(str(element["id"]))
+    module, crmid, row = ctx.crm.store.locate(str(element["id"]))
     if not ctx.crm.store.layouts[module].entity:
         raise access_denied()
+    _check_resolvable(ctx, module, row)
     return ctx.crm.schemas[module], crmid
 
 
@@ -312,23 +452,38 @@ def _write(ctx: Context, params: Mapping[str, str], *, mode: str) -> Any:
     # update and revise differ only in the mandatory check and in how values coerce.
     element = _element(params)
     schema, crmid = _target(ctx, element)
+    _check_references(ctx, schema, element)
     _check_mandatory(schema, element, partial=mode == "revise")
+    store = ctx.crm.store
+    items = None
+    if schema.name in INVENTORY_MODULES and element.get("LineItems"):
+        items = coerce_items(store, ctx.crm.schemas, element["LineItems"])
     values = _coerce_all(ctx, schema, element, mode=mode)
-    ctx.crm.store.update(schema.name, crmid, values, _user_id(ctx))
-    return _retrieved(ctx, schema.name, crmid)
+    if schema.name == "Events" and "reminder_time" in schema.fields:
+        # An event's reminder is saved with each write: one not sent is cleared.
+        values.setdefault("reminder_time", None)
+    merged = {**(store.fetch(schema.name, crmid) or {}), **values}
+    values.update(_forecast(schema, merged))
+    check_unique(store, schema, merged, crmid)
+    store.update(schema.name, crmid, values, _user_id(ctx))
+    if items is not None:
+        keep_items(store, schema, crmid, items, _user_id(ctx))
+    return _written(ctx, schema, crmid)
 
 
 @operation("delete", method="POST")
 def delete(ctx: Context, params: Mapping[str, str]) -> Any:
     """Delete a record. Deleting a user deactivates it, as the real server does."""
     store = ctx.crm.store
-    module, crmid, _ = store.locate(params.get("id"))
+    module, crmid, row = store.locate(params.get("id"))
+    _check_resolvable(ctx, module, row)
     if module == "Users":
         user = ctx.crm.users.get(crmid)
         if user is not None:
             ctx.crm.deactivate(user)
         return {"status": "successful"}
     if not store.layouts[module].entity:
-        raise access_denied()
+        delete_actor(ctx, module, crmid)
+        return {"status": "successful"}
     store.delete(crmid)
     return {"status": "successful"}

@@ -28,11 +28,72 @@ from vtorm.testing.store import Store
 
 __all__ = ["RELATED", "related_ids", "relations_of"]
 
-_COMMON_TAIL: tuple[tuple[str, str], ...] = (("ModComments", "ModComments"),)
-
-# Module -> its relations (target module, relation label), in the order the
-# stock 8.4 relatedtypes lists them; the Calendar appears twice, as it does there.
+# Module -> its relations (target module, relation label), in the order a
+# stock 8.4 relatedtypes lists them (read from one); the Calendar appears twice
+# where it does there. Modules with none (Events, Users, PBXManager, ...) are absent.
 RELATED: dict[str, tuple[tuple[str, str], ...]] = {
+    "Campaigns": (
+        ("Contacts", "Contacts"),
+        ("Leads", "Leads"),
+        ("Potentials", "Potentials"),
+        ("Calendar", "Activities"),
+        ("Accounts", "Accounts"),
+    ),
+    "Vendors": (
+        ("Products", "Products"),
+        ("PurchaseOrder", "Purchase Order"),
+        ("Contacts", "Contacts"),
+        ("Emails", "Emails"),
+    ),
+    "Faq": (
+        ("Documents", "Documents"),
+        ("ModComments", "ModComments"),
+    ),
+    "Quotes": (
+        ("SalesOrder", "Sales Order"),
+        ("Calendar", "Activities"),
+        ("Documents", "Documents"),
+        ("Calendar", "Activity History"),
+        ("ModComments", "ModComments"),
+    ),
+    "PurchaseOrder": (
+        ("Calendar", "Activities"),
+        ("Documents", "Documents"),
+        ("Calendar", "Activity History"),
+        ("ModComments", "ModComments"),
+    ),
+    "SalesOrder": (
+        ("Calendar", "Activities"),
+        ("Documents", "Documents"),
+        ("Invoice", "Invoice"),
+        ("Calendar", "Activity History"),
+        ("ModComments", "ModComments"),
+    ),
+    "Invoice": (
+        ("Calendar", "Activities"),
+        ("Documents", "Documents"),
+        ("Calendar", "Activity History"),
+        ("Assets", "Assets"),
+        ("ModComments", "ModComments"),
+    ),
+    "PriceBooks": (
+        ("Products", "Products"),
+        ("Services", "Services"),
+    ),
+    "Calendar": (
+        ("Contacts", "Contacts"),
+    ),
+    "Leads": (
+        ("Calendar", "Activities"),
+        ("Emails", "Emails"),
+        ("Calendar", "Activity History"),
+        ("Documents", "Documents"),
+        ("Products", "Products"),
+        ("Campaigns", "Campaigns"),
+        ("PBXManager", "PBXManager"),
+        ("Services", "Services"),
+        ("ModComments", "ModComments"),
+    ),
     "Accounts": (
         ("Contacts", "Contacts"),
         ("Potentials", "Potentials"),
@@ -87,24 +148,6 @@ RELATED: dict[str, tuple[tuple[str, str], ...]] = {
         ("Invoice", "Invoice"),
         ("Emails", "Emails"),
     ),
-    "Leads": (
-        ("Calendar", "Activities"),
-        ("Emails", "Emails"),
-        ("Calendar", "Activity History"),
-        ("Documents", "Documents"),
-        ("Products", "Products"),
-        ("Campaigns", "Campaigns"),
-        ("Services", "Services"),
-        *_COMMON_TAIL,
-    ),
-    "HelpDesk": (
-        ("Calendar", "Activities"),
-        ("Documents", "Documents"),
-        ("Calendar", "Activity History"),
-        ("Services", "Services"),
-        ("Project", "Projects"),
-        *_COMMON_TAIL,
-    ),
     "Products": (
         ("HelpDesk", "HelpDesk"),
         ("Documents", "Documents"),
@@ -120,48 +163,42 @@ RELATED: dict[str, tuple[tuple[str, str], ...]] = {
         ("Products", "Product Bundles"),
         ("Products", "Parent Product"),
         ("Assets", "Assets"),
+        ("PurchaseOrder", "PurchaseOrder"),
     ),
-    "Campaigns": (
+    "Documents": (
         ("Contacts", "Contacts"),
-        ("Leads", "Leads"),
-        ("Potentials", "Potentials"),
-        ("Calendar", "Activities"),
         ("Accounts", "Accounts"),
-    ),
-    "Vendors": (
+        ("Potentials", "Potentials"),
+        ("Leads", "Leads"),
         ("Products", "Products"),
-        ("PurchaseOrder", "Purchase Order"),
+        ("Services", "Services"),
+        ("Project", "Project"),
+        ("Assets", "Assets"),
+        ("ServiceContracts", "ServiceContracts"),
+        ("Quotes", "Quotes"),
+        ("Invoice", "Invoice"),
+        ("SalesOrder", "SalesOrder"),
+        ("PurchaseOrder", "PurchaseOrder"),
+        ("HelpDesk", "HelpDesk"),
+        ("Faq", "Faq"),
+    ),
+    "Emails": (
         ("Contacts", "Contacts"),
+        ("Documents", "Documents"),
+    ),
+    "HelpDesk": (
+        ("Calendar", "Activities"),
+        ("Documents", "Documents"),
+        ("Calendar", "Activity History"),
+        ("ServiceContracts", "Service Contracts"),
+        ("Services", "Services"),
+        ("Project", "Projects"),
+        ("ModComments", "ModComments"),
         ("Emails", "Emails"),
     ),
-    "Project": (
-        ("ProjectTask", "Project Tasks"),
-        ("ProjectMilestone", "Project Milestones"),
+    "ServiceContracts": (
+        ("HelpDesk", "Service Requests"),
         ("Documents", "Documents"),
-        ("HelpDesk", "HelpDesk"),
-        *_COMMON_TAIL,
-    ),
-    "Quotes": (
-        ("SalesOrder", "Sales Order"),
-        ("Calendar", "Activities"),
-        ("Documents", "Documents"),
-        ("Calendar", "Activity History"),
-    ),
-    "SalesOrder": (
-        ("Calendar", "Activities"),
-        ("Documents", "Documents"),
-        ("Invoice", "Invoice"),
-        ("Calendar", "Activity History"),
-    ),
-    "Invoice": (
-        ("Calendar", "Activities"),
-        ("Documents", "Documents"),
-        ("Calendar", "Activity History"),
-    ),
-    "PurchaseOrder": (
-        ("Calendar", "Activities"),
-        ("Documents", "Documents"),
-        ("Calendar", "Activity History"),
     ),
     "Services": (
         ("HelpDesk", "HelpDesk"),
@@ -174,6 +211,30 @@ RELATED: dict[str, tuple[tuple[str, str], ...]] = {
         ("Accounts", "Accounts"),
         ("Contacts", "Contacts"),
         ("Potentials", "Potentials"),
+        ("Documents", "Documents"),
+    ),
+    "ProjectTask": (
+        ("Documents", "Documents"),
+        ("ModComments", "ModComments"),
+        ("Emails", "Emails"),
+    ),
+    "Project": (
+        ("ProjectTask", "Project Tasks"),
+        ("ProjectMilestone", "Project Milestones"),
+        ("Documents", "Documents"),
+        ("HelpDesk", "HelpDesk"),
+        ("ModComments", "ModComments"),
+        ("Emails", "Emails"),
+        ("Calendar", "Activities"),
+        ("Quotes", "Quotes"),
+    ),
+    "SMSNotifier": (
+        ("Accounts", "Accounts"),
+        ("Contacts", "Contacts"),
+        ("Leads", "Leads"),
+    ),
+    "Assets": (
+        ("HelpDesk", "HelpDesk"),
         ("Documents", "Documents"),
     ),
 }

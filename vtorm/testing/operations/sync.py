@@ -25,9 +25,11 @@ _FORMAT = "%Y-%m-%d %H:%M:%S"
 
 def _owners(ctx: Context, sync_type: str | None) -> list[str] | None:
     """The owner ids whose records the caller syncs; None for every owner."""
-    if sync_type == "application":
-        return None
     user = ctx.crm.admin if ctx.user is None else ctx.user
+    if sync_type == "application":
+        if not user.is_admin:
+            raise access_denied("Only admin users can perform application sync")
+        return None
     owners = [user.wsid]
     if sync_type == "userandgroup":
         groups = ctx.crm.schemas.get("Groups")

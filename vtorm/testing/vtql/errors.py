@@ -9,6 +9,7 @@ __all__ = [
     "access_denied_field",
     "access_denied_module",
     "access_denied_select",
+    "empty_id",
     "invalid_id",
     "lexer_error",
     "syntax_error",
@@ -53,6 +54,11 @@ def access_denied_select(field: str) -> VtqlError:
 def access_denied_field(field: str) -> VtqlError:
     """An unknown field in the WHERE clause."""
     return VtqlError("ACCESS_DENIED", f"Permission to access {field} attribute denied.")
+
+
+def empty_id() -> VtqlError:
+    """An empty id, reference or owner value (``account_id = ''``): the server's generic error."""
+    return VtqlError(INTERNAL_SERVER_ERROR, UNKNOWN_ERROR)
 
 
 def invalid_id() -> VtqlError:

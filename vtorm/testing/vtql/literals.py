@@ -8,7 +8,6 @@ answered by 8.4 with a successful, empty result.
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from vtorm.testing.vtql.functions import mysql_number
@@ -131,30 +130,54 @@ def limit_bounds(values: tuple[Token, ...]) -> tuple[int, int]:
     return offset, count
 
 
+# MySQL reads a date in a text as year, month and day separated by any
+# punctuation (or as eight digits in a row), optionally followed by a time;
+# what follows is ignored. Anything else is no date at all: the zero date.
+_MYSQL_DATE = re.compile(r"\s*(\d+)[^\w\s](\d+)[^\w\s](\d+)")
+_MYSQL_COMPACT_DATE = re.compile(r"\s*(\d{4})(\d{2})(\d{2})(?!\d)")
+_MYSQL_TIME = re.compile(r"[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
+ZERO_DATE = "0000-00-00"
+
+
+def _mysql_datetime(value: str | int) -> tuple[str, str | None]:
+    """(date, time or None) as MySQL reads ``value`` against a date column."""
+    text = str(value)
+    found = _MYSQL_DATE.match(text) or _MYSQL_COMPACT_DATE.match(text)
+    if found is None:
+        return ZERO_DATE, None
+    year, month, day = found.groups()
+    if len(year) == 2:
+        year = ("19" if int(year) >= 70 else "20") + year
+    if len(year) != 4 or len(month) > 2 or len(day) > 2 or int(month) > 12 or int(day) > 31:
+        return ZERO_DATE, None
+    date = f"{year}-{int(month):02d}-{int(day):02d}"
+    clock = _MYSQL_TIME.match(text, found.end())
+    if clock is None:
+        return date, None
+    hour, minute, second = (int(part or 0) for part in clock.groups())
+    return date, f"{hour:02d}:{minute:02d}:{second:02d}"
+
+
 def normal_date(value: str | int | None) -> str | None:
-    """A date literal as stored (``YYYY-MM-DD``), or None when MySQL would match nothing."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    """A literal compared with a date column, as stored text compares with it.
+
+    A date is ``YYYY-MM-DD``; a date with a time other than midnight keeps the
+    time (the stored day is then before it); a text that is no date (``'1990'``,
+    ``'2001-06'``, ``'31-12-1999'``) is the zero date, before every stored
+    date; ``NULL`` is None (matches nothing).
+    """
+    if value is None:
         return None
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return value
+    date, clock = _mysql_datetime(value)
+    return date if clock in (None, "00:00:00") else f"{date} {clock}"
 
 
 def normal_datetime(value: str | int | None) -> str | None:
-    """A datetime literal as stored; a date alone is midnight of that day."""
-    if not isinstance(value, str):
+    """A literal compared with a datetime column; a date alone is midnight of that day."""
+    if value is None:
         return None
-    date = normal_date(value[:10])
-    rest = value[10:]
-    if date is None:
-        return None
-    if not rest:
-        return date + " 00:00:00"
-    if re.fullmatch(r" \d{2}:\d{2}:\d{2}", rest):
-        return date + rest
-    return None
+    date, clock = _mysql_datetime(value)
+    return f"{date} {clock or '00:00:00'}"
 
 
 def normal_time(value: str | int | None) -> str | None:

@@ -30,6 +30,7 @@ from vtorm.testing.vtql.errors import (
     access_denied_field,
     access_denied_module,
     access_denied_select,
+    empty_id,
     invalid_id,
 )
 from vtorm.testing.vtql.functions import COLLATION, mysql_number
@@ -40,8 +41,8 @@ __all__ = ["Translation", "translate"]
 
 # How the server finds the module before parsing: the first word after "from".
 _MODULE = re.compile(r"[fF][rR][oO][mM][ \t\n\r\f\v]+([^ \t\n\r\f\v;]+)")
-_REFERENCE_TYPES = frozenset({"reference", "owner"})
-_NUMBER_TYPES = frozenset({"integer", "double", "currency"})
+# How the server compares a field (vtorm.types' query kinds), in this module's words.
+_COMPARED_AS = {"id": "ref", "number": "num", "text": "str"}
 _TEMPORAL = {
     "date": literals.normal_date,
     "datetime": literals.normal_datetime,
@@ -76,18 +77,13 @@ def _quote(name: str) -> str:
 def _kind(schema: ModuleSchema, name: str) -> str:
     if name == "id":
         return "id"
-    kind = schema.fields[name].type
-    if kind in _REFERENCE_TYPES:
-        return "ref"
-    if kind in _NUMBER_TYPES:
-        return "num"
-    if kind in _TEMPORAL:
-        return kind
-    return "str"
+    query = schema.fields[name].kind.query
+    return _COMPARED_AS.get(query, query)
 
 
 def _id_expression(kind: str, name: str) -> str:
-    return '"crmid"' if kind == "id" else f"vt_ref({_quote(name)})"
+    # An unset reference is 0 in the server's integer column: it matches != and <.
+    return '"crmid"' if kind == "id" else f"coalesce(vt_ref({_quote(name)}), 0)"
 
 
 class _Builder:
@@ -117,6 +113,9 @@ class _Builder:
             self.broken = True
             return "0"
         column = _quote(cond.field)
+        if kind == "str":
+            # The server stores an unset text as '': it compares as the empty string.
+            column = f"coalesce({column}, '')"
         if cond.op == "LIKE":
             pattern = values[0]
             return f"vt_like({column}, {self.marks([None if pattern is None else str(pattern)])})"
@@ -154,8 +153,14 @@ def _check_ids(statement: Statement) -> None:
     for cond in statement.conditions:
         if cond.field == "id":
             for token in cond.values:
-                if "x" not in token.text.strip("'\""):
-                    raise invalid_id()
+                _check_id_value(token.text.strip("'\""))
+
+
+def _check_id_value(text: str) -> None:
+    if text == "":
+        raise empty_id()
+    if "x" not in text:
+        raise invalid_id()
 
 
 def _check_columns(statement: Statement, schema: ModuleSchema) -> None:
@@ -170,8 +175,10 @@ def _check_condition(cond: Condition, schema: ModuleSchema) -> None:
     field = schema.fields.get(cond.field)
     if field is None:
         raise access_denied_field(cond.field)
-    if field.type in _REFERENCE_TYPES and cond.field != "id":
+    if field.kind.id_like and cond.field != "id":
         for token in cond.values:
+            if token.text.strip("'\"") == "":
+                raise empty_id()
             if "x" not in token.text:
                 raise invalid_id()
 

@@ -57,6 +57,7 @@ from vtorm.errors import (
     VtigerError,
     VtormError,
 )
+from vtorm.owners import check_owners
 from vtorm.query import paging
 from vtorm.types import field_type, to_python, to_wire, wire_equal
 
@@ -270,7 +271,12 @@ def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]
 
 
 def send(client: Client, write: Write) -> dict[str, Any]:
-    """Send ``write`` through ``client``; the server's answer (the stored record)."""
+    """Send ``write`` through ``client``; the server's answer (the stored record).
+
+    An owner that is no user or group of the client is refused first
+    (:func:`vtorm.owners.check_owners`).
+    """
+    check_owners(client, write.meta, write.element)
     if write.operation == "create":
         return client.create(write.meta.module, write.element)
     current = _unchanged_since(client, write) if write.modifiedtime is not None else None
@@ -417,10 +423,13 @@ def _refuse_in_doubt(obj: Model) -> None:
     raise error
 
 
-def _in_doubt(obj: Model, error: BaseException) -> BaseException:
-    """Note on ``obj`` that its write is in doubt when ``error`` says so; ``error``."""
+def _in_doubt(obj: Model, error: BaseException, client: Client) -> BaseException:
+    """Note on ``obj`` that its write through ``client`` is in doubt when ``error``
+    says so (resolve() asks that client); ``error``."""
     if isinstance(error, InDoubtError):
         obj._state.in_doubt = error
+        if obj._state.client is None:
+            obj._state.client = client
         if error.instance is None:
             error.instance = obj
     return error
@@ -451,7 +460,7 @@ def save(
     try:
         row = send(sender, write)
     except InDoubtError as error:
-        raise _in_doubt(obj, error) from error.cause
+        raise _in_doubt(obj, error, sender) from error.cause
     record(obj, sender, row, write)
 
 
@@ -467,7 +476,7 @@ def create(model: type[M], client: Client | None, fields: Mapping[str, Any]) -> 
     try:
         row = send(sender, write)
     except InDoubtError as error:
-        raise _in_doubt(obj, error) from error.cause
+        raise _in_doubt(obj, error, sender) from error.cause
     record(obj, sender, row, write)
     return obj
 
@@ -477,10 +486,11 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be deleted: it was never saved")
     _refuse_in_doubt(obj)
+    sender = client_for(client, obj)
     try:
-        client_for(client, obj).delete(obj.id)
+        sender.delete(obj.id)
     except InDoubtError as error:
-        raise _in_doubt(obj, error) from error.cause
+        raise _in_doubt(obj, error, sender) from error.cause
     _record_deleted(obj)
 
 
@@ -707,7 +717,7 @@ def _write_all(
             assert row is not None
             record(obj, client, row, write)  # here, not in the workers: they see no context
             continue
-        result.failed.append((obj, _in_doubt(obj, error)))
+        result.failed.append((obj, _in_doubt(obj, error, client)))
         log.warning("%s of %s failed: %s", what, _name(obj), error)
     failed = {id(obj) for obj, _ in result.failed}
     result.succeeded = [obj for obj, _, _ in planned if id(obj) not in failed]
@@ -802,13 +812,14 @@ def revise_each(
     :class:`~vtorm.errors.InDoubtError` (and never sent again).
     """
     meta = model._meta
+    check_owners(client, meta, element)
     tasks = [(ident, partial(revise, client, {"id": ident, **element}, meta)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()
     for ident, row, error in run_concurrently(tasks, workers):
         if error is not None:
             stub = model._from_row({"id": ident}, client)
-            failures.append((stub, _in_doubt(stub, error)))
+            failures.append((stub, _in_doubt(stub, error, client)))
             continue
         known = uow._find(meta.module, ident) if uow is not None else None
         if known is not None and row is not None:
@@ -834,7 +845,7 @@ def delete_each(model: type[Model], client: Client, ids: Sequence[str], workers:
     for ident, _, error in run_concurrently(tasks, workers):
         if error is not None:
             stub = model._from_row({"id": ident}, client)
-            failures.append((stub, _in_doubt(stub, error)))
+            failures.append((stub, _in_doubt(stub, error, client)))
             continue
         known = uow._find(module, ident) if uow is not None else None
         if uow is not None and known is not None:

@@ -148,13 +148,16 @@ class UnitOfWork:
                 return
             self._in_doubt = [o for o in self._in_doubt if o._state.in_doubt is not None]
             for obj in settled:
-                if obj.id is None and obj._state.adding:
-                    if not any(o is obj for o in self._new) and not obj._state.loaded:
+                if any(o is obj for o in self._deleted):
+                    if obj.id is None:  # the delete was carried out
+                        self._deleted = [o for o in self._deleted if o is not obj]
+                        self._identity = {k: v for k, v in self._identity.items()
+                                          if v is not obj}
+                elif obj.id is None:
+                    if not any(o is obj for o in self._new):
                         self._new.append(obj)  # not created: create it at the next commit
-                elif obj.id is not None:
+                else:
                     self._merge(obj)
-            # a delete resolved as done leaves an unsaved object behind
-            self._deleted = [o for o in self._deleted if o.id is not None]
 
     def _put_aside(self, obj: Model) -> None:
         with self._lock:
@@ -363,7 +366,7 @@ class UnitOfWork:
                         order.done(id(obj))
                         continue
                     if isinstance(error, InDoubtError):
-                        persistence._in_doubt(obj, error)
+                        persistence._in_doubt(obj, error, client)
                         self._put_aside(obj)
                     fail(obj, error)
                 launch()
@@ -400,7 +403,7 @@ class UnitOfWork:
         for (obj, write), row, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
                 if isinstance(error, InDoubtError):
-                    persistence._in_doubt(obj, error)
+                    persistence._in_doubt(obj, error, client)
                     self._put_aside(obj)
                 failures.append((obj, error))
             elif row is not None:
@@ -415,7 +418,7 @@ class UnitOfWork:
         for obj, _, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
                 if isinstance(error, InDoubtError):
-                    persistence._in_doubt(obj, error)
+                    persistence._in_doubt(obj, error, client)
                     self._put_aside(obj)
                 failures.append((obj, error))
                 continue

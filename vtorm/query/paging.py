@@ -166,10 +166,12 @@ class RowStream(Iterator[Row]):
         self.client = client
         self.query = query
         self.module = query.module
-        plan = query.plan
-        self.ordering: frozenset[str] = frozenset(
-            plan.columns if plan.kind in ("keyset", "descending") else ()
-        )
+        self.ordering: frozenset[str] = frozenset()
+        if query.streams and (query.high is None or query.high > query.low):
+            # (nothing is planned for a query that sends nothing)
+            plan = query.plan
+            if plan.kind in ("keyset", "descending"):
+                self.ordering = frozenset(plan.columns)
         self._moved: set[str] = set()
         self._yielded: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()

@@ -174,3 +174,110 @@ def test_nothing_is_sent_for_an_empty_filter_or_window() -> None:
     assert list(rows(server, Query(Contacts, resolve(Contacts, Q(id__in=[]))))) == []  # type: ignore[arg-type]
     assert list(rows(server, Query(Contacts, TRUE, (), 5, 5))) == []  # type: ignore[arg-type]
     assert server.sent == []
+
+
+# --------------------------------------------------------------------------- keyset bounds
+
+
+class RefServer(ScriptedServer):
+    """Records with an account_id that sorts by its number but reads as empty (null)
+    when the account was deleted, as 8.4 answers a reference to a deleted record."""
+
+    def __init__(self, accounts: list[int | None], deleted: set[int]) -> None:
+        super().__init__(len(accounts))
+        for record, account in zip(self.records, accounts, strict=True):
+            record["_acc"] = account
+            record["account_id"] = (
+                None if account is None or account in deleted else f"11x{account}"
+            )
+
+    @staticmethod
+    def _value(r: dict[str, Any], col: str) -> Any:
+        if col == "account_id":
+            return -1 if r["_acc"] is None else r["_acc"]  # NULL sorts first
+        return _number(r["id"]) if col == "id" else r[col]
+
+    def _holds(self, r: dict[str, Any], term: str) -> bool:
+        if term.startswith("account_id ") and r["_acc"] is None:
+            return False  # NULL matches no comparison
+        if term.startswith("account_id "):
+            m = TERM.fullmatch(term)
+            assert m and m["op"] != "IN"
+            have, literal = r["_acc"], _number(m["value"][1:-1])
+            return {"=": have == literal, "<": have < literal, ">": have > literal,
+                    "<=": have <= literal, ">=": have >= literal}[m["op"]]
+        return super()._holds(r, term)
+
+    def query(self, vtql: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k != "_acc"} for r in super().query(vtql)]
+
+
+def by_account(server: RefServer, desc: bool = False) -> list[int]:
+    ordered = sorted(server.records, key=lambda r: (server._value(r, "account_id"),
+                                                     _number(r["id"])))
+    return ids(ordered[::-1] if desc else ordered)
+
+
+def test_a_row_that_cannot_bound_a_page_is_stepped_over() -> None:
+    # Every 7th record refers to a deleted account: it reads as empty mid-order.
+    accounts = [i // 3 for i in range(260)]
+    server = RefServer(accounts, deleted={n for n in range(0, 90, 7)})
+    query = Query(Contacts, ordering=(("account_id", False),))  # type: ignore[arg-type]
+    assert ids(rows(server, query)) == by_account(server)
+    assert len(server.sent) <= math.ceil(260 / 100) + 2
+    assert all("account_id = '11x" in s for s in server.sent[1:-1])
+
+
+def test_a_page_that_cannot_bound_the_next_reads_the_ids_of_the_rest_first() -> None:
+    # 150 records in a row refer to deleted accounts: no row of a page can bound it.
+    accounts = [i for i in range(60)] + [100 + i for i in range(150)] + [500 + i for i in range(40)]
+    server = RefServer(accounts, deleted={100 + i for i in range(150)})
+    query = Query(Contacts, ordering=(("account_id", False),))  # type: ignore[arg-type]
+    assert ids(rows(server, query)) == by_account(server)
+    assert any(s.startswith("SELECT id, account_id FROM Contacts WHERE") for s in server.sent)
+    assert any(" WHERE id IN (" in s for s in server.sent)
+
+
+def test_empty_values_at_the_start_are_read_ahead() -> None:
+    accounts: list[int | None] = [None] * 130 + [i // 2 for i in range(120)]
+    server = RefServer(accounts, deleted=set())
+    query = Query(Contacts, ordering=(("account_id", False),))  # type: ignore[arg-type]
+    assert ids(rows(server, query)) == by_account(server)
+    # two pages read ahead by offset before anything was returned, then keyset
+    assert server.sent[1] == "SELECT * FROM Contacts ORDER BY account_id, id LIMIT 100, 100;"
+    assert "WHERE account_id > '11x" in server.sent[2]
+
+
+def test_a_value_too_long_for_the_url_cannot_bound_a_page() -> None:
+    server = ScriptedServer(230)
+    for r in server.records[:120]:
+        r["lastname"] = "x" * 3000 + r["lastname"]
+    query = Query(Contacts, ordering=(("lastname", False),))  # type: ignore[arg-type]
+    expected = sorted(server.records, key=lambda r: (r["lastname"], _number(r["id"])))
+    assert list(rows(server, query)) == expected
+    assert all(len(s) < 8000 for s in server.sent)
+
+
+def test_the_keyset_condition_goes_into_every_ored_group() -> None:
+    where = resolve(Contacts, Q(lastname="name01") | Q(lastname="name03"))  # type: ignore[arg-type]
+    server = ScriptedServer(300)
+    got = ids(rows(server, Query(Contacts, where)))  # type: ignore[arg-type]
+    assert got == [_number(r["id"]) for r in server.records
+                   if r["lastname"] in ("name01", "name03")]
+    (second,) = [s for s in server.sent if "id >" in s][:1]
+    assert " WHERE lastname = 'name01' AND id > '12x" in second
+    assert " OR lastname = 'name03' AND id > '12x" in second
+
+
+def test_descending_with_short_pages_is_exact() -> None:
+    hidden = frozenset(range(5, 300, 4))
+    server = ScriptedServer(300, hidden)
+    for ordering in ((("lastname", True),), (("lastname", True), ("id", False))):
+        server.sent.clear()
+        query = Query(Contacts, ordering=ordering)  # type: ignore[arg-type]
+        visible = [r for r in server.records if _number(r["id"]) not in hidden]
+        ties_up = len(ordering) == 2
+        expected = sorted(visible, key=lambda r: (r["lastname"],
+                                                  -_number(r["id"]) if ties_up
+                                                  else _number(r["id"])), reverse=True)
+        assert list(rows(server, query)) == expected

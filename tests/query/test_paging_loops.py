@@ -297,3 +297,22 @@ def test_random_loops_match_a_brute_force(
                 c.save()
         assert seen == want
         client.close()
+
+
+def test_a_descending_reference_is_read_whole_and_backwards(client: Any) -> None:
+    from vtorm.query import paging
+
+    accounts = [client.create("Accounts", {"accountname": f"Acc {n}",
+                                           "assigned_user_id": "19x1"})["id"] for n in range(6)]
+    made = [client.create("Contacts", {"lastname": f"Ref {i:03d}", "account_id": accounts[i % 6],
+                                       "assigned_user_id": "19x1"})["id"] for i in range(130)]
+    for gone in accounts[1:3]:
+        client.delete(gone)  # their contacts now read an empty account_id
+    qs = Contacts.objects.using(client).filter(lastname__startswith="Ref")
+    refers = {ident: num(accounts[i % 6]) for i, ident in enumerate(made)}
+    want = sorted(made, key=lambda i: (refers[i], num(i)), reverse=True)
+    ordered = qs.order_by("-account_id")
+    assert ordered.query.plan.kind == "reverse"
+    assert [c.id for c in ordered.iterator()] == want
+    assert [c.id for c in ordered[10:120]] == want[10:120]
+    assert len(paging._LIVE) == 0  # finished streams no longer watch writes

@@ -211,16 +211,26 @@ class RowStream(Iterator[Row]):
         low, high = query.low, query.high
         if not streams or (high is not None and high <= low):
             return
-        found = self._dispatch(streams, low, high)
-        extra = query.extra_columns
-        if not extra:
-            yield from found
-            return
-        for row in found:
-            # Columns fetched only for paging or a client-side step are not the user's.
-            for wire in extra:
-                row.pop(wire, None)
-            yield row
+        try:
+            found = self._dispatch(streams, low, high)
+            extra = query.extra_columns
+            if not extra:
+                yield from found
+                return
+            for row in found:
+                # Columns fetched only for paging or a client-side step are not the user's.
+                for wire in extra:
+                    row.pop(wire, None)
+                yield row
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        """Nothing more will be read: writes no longer concern this stream."""
+        if self.ordering:
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
+            self._yielded = weakref.WeakSet()
 
     def _dispatch(self, streams: tuple[Group, ...], low: int, high: int | None
                   ) -> Iterator[Row]:

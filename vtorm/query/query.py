@@ -118,7 +118,8 @@ class Query:
         if plan.kind == "descending" and field_type(self.field_type(plan.columns[0])).id_like:
             # A reference to a deleted record reads as empty wherever its number
             # sorts, so it cannot bound a page: read the whole result backwards.
-            plan = OrderPlan(((plan.columns[0], False), ("id", plan.id_descending)), True,
+            # (read backwards: ties from the highest id down are read lowest first)
+            plan = OrderPlan(((plan.columns[0], False), ("id", not plan.id_descending)), True,
                              True, "reverse")
         self._select_columns(client_side, plan)
         return plan
@@ -183,7 +184,9 @@ class Query:
         if self.streams[0].minus:
             return 0, PAGE  # rows are skipped client-side: read from the start, by pages
         plan = self.plan
-        if len(self.groups) > 1 or plan.reverse:
+        if plan.reverse:
+            return 0, PAGE  # the whole result is read, then reversed
+        if len(self.groups) > 1:
             return 0, (PAGE if high is None else min(PAGE, high))
         if plan.kind == "descending":
             # read from the start (ties are ordered by the client), one row more

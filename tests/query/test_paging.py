@@ -14,6 +14,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from query_fakes import Contacts
 
 from vtorm.query import Q
@@ -281,3 +283,80 @@ def test_descending_with_short_pages_is_exact() -> None:
                                                   -_number(r["id"]) if ties_up
                                                   else _number(r["id"])), reverse=True)
         assert list(rows(server, query)) == expected
+
+
+class NullableServer(ScriptedServer):
+    """Last names drawn from a few values, some NULL (sorting first, matching nothing)."""
+
+    def __init__(self, names: list[str | None], hidden: frozenset[int]) -> None:
+        super().__init__(len(names), hidden)
+        for record, name in zip(self.records, names, strict=True):
+            record["lastname"] = name
+
+    @staticmethod
+    def _value(r: dict[str, Any], col: str) -> Any:
+        if col == "lastname":
+            return (0, "") if r["lastname"] is None else (1, r["lastname"])
+        return _number(r["id"]) if col == "id" else r[col]
+
+    def _holds(self, r: dict[str, Any], term: str) -> bool:
+        if term.startswith("lastname "):
+            m = TERM.fullmatch(term)
+            assert m and m["op"] != "IN"
+            if r["lastname"] is None:
+                return False
+            have, literal = r["lastname"], m["value"][1:-1]
+            return {"=": have == literal, "<": have < literal, ">": have > literal,
+                    "<=": have <= literal, ">=": have >= literal}[m["op"]]
+        return super()._holds(r, term)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.one_of(st.none(), st.sampled_from(["ann", "bob", "cy", "dee"])),
+                   min_size=0, max_size=330),
+    hidden=st.frozensets(st.integers(1, 330), max_size=40),
+    ordering=st.sampled_from([(("lastname", False),), (("lastname", True),),
+                              (("lastname", True), ("id", False)),
+                              (("lastname", False), ("id", True)), (("id", True),)]),
+    window=st.one_of(st.none(), st.tuples(st.integers(0, 200), st.integers(101, 250))),
+)
+def test_every_ordering_reads_each_visible_row_once_in_order(
+    names: list[str | None], hidden: frozenset[int], ordering: Any, window: Any
+) -> None:
+    low, size = window or (0, None)
+    if low:
+        hidden = frozenset()  # the server's offsets count the rows it hides after its LIMIT
+    server = NullableServer(names, hidden)
+    high = None if size is None else low + size
+    query = Query(Contacts, ordering=ordering, low=low, high=high)  # type: ignore[arg-type]
+    visible = [r for r in server.records if _number(r["id"]) not in hidden]
+    (col, desc), *rest = ordering
+    ties_desc = rest[0][1] if rest else desc
+    if col == "id":
+        expected = sorted(visible, key=lambda r: _number(r["id"]), reverse=desc)
+    else:
+        ties = sorted(visible, key=lambda r: _number(r["id"]), reverse=ties_desc)
+        expected = sorted(ties, key=lambda r: server._value(r, "lastname"), reverse=desc)
+    assert list(rows(server, query)) == expected[low:high]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.one_of(st.none(), st.sampled_from(["ann", "bob", "cy", "dee"])),
+                   min_size=0, max_size=330),
+    ordering=st.sampled_from([(), (("lastname", False),), (("lastname", True),),
+                              (("lastname", True), ("id", False)), (("id", True),)]),
+    every=st.integers(1, 4),
+)
+def test_deleting_while_reading_misses_nothing(names: list[str | None], ordering: Any,
+                                               every: int) -> None:
+    server = NullableServer(names, frozenset())
+    query = Query(Contacts, ordering=ordering)  # type: ignore[arg-type]
+    before = list(rows(NullableServer(names, frozenset()), query))
+    seen = []
+    for n, row in enumerate(rows(server, query)):
+        seen.append(row)
+        if n % every == 0:  # the loop deletes some of what it was given
+            server.records = [r for r in server.records if r["id"] != row["id"]]
+    assert seen == before

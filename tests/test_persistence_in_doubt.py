@@ -195,6 +195,7 @@ def test_a_unit_of_work_puts_writes_in_doubt_aside_until_resolved(
         uow.commit()
     assert {type(e).__mro__[1] for _, e in caught.value.failures} == {vtorm.InDoubtError}
     assert {id(o) for o in uow.in_doubt} == {id(account), id(revised), id(deleted)}
+    assert repr(uow).endswith(", 3 in doubt>")
     counts = [op for op, _ in crm.calls]
     uow.commit()  # nothing in doubt is sent again
     assert [op for op, _ in crm.calls] == counts

@@ -87,7 +87,7 @@ class UnitOfWork:
     def __repr__(self) -> str:
         return (
             f"<UnitOfWork {len(self._identity)} loaded, {len(self._new)} new, "
-            f"{len(self._deleted)} to delete>"
+            f"{len(self._deleted)} to delete, {len(self._in_doubt)} in doubt>"
         )
 
     # ------------------------------------------------------------------ the block

@@ -32,6 +32,14 @@ def cached_schemas(directory: str | Path | None = None) -> dict[str, ModuleSchem
         return found
 
 
+def _linger(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"linger must be a number of seconds, not {value!r}")
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"linger must be 0 or more seconds, not {value!r}")
+    return float(value)
+
+
 def _quirks(value: str | None) -> str | None:
     if value is None or value.lower() in ("none", ""):
         return None
@@ -52,6 +60,9 @@ class Emulator:
     describe dump; ``db_path`` keeps the data in a SQLite file; ``demo``
     seeds demo data; ``quirks="8.4"`` reproduces stock 8.4 on PHP 8 and
     ``None`` the designed behaviour; ``access_key`` defaults to a random one.
+    ``linger`` (seconds, default 0) models a real server's worker that stays
+    busy after answering a write: a request sent on the same connection in
+    that time waits, one on another connection does not.
     """
 
     def __init__(
@@ -65,8 +76,10 @@ class Emulator:
         quirks: str | None = "8.4",
         username: str = "admin",
         access_key: str | None = None,
+        linger: float = 0.0,
     ) -> None:
         self.host = host
+        self.linger = _linger(linger)
         self.port = port
         self.demo = demo
         self.quirks = _quirks(quirks)
@@ -79,6 +92,7 @@ class Emulator:
         )
         # Kept by the emulator, not the server: readable before start and after stop.
         self._calls: list[tuple[str, dict[str, str]]] = []
+        self._served: list[tuple[int, str]] = []
         self._faults = FaultPlan()
         self._dispatcher = Dispatcher(self.state, faults=self._faults, calls=self._calls)
         self._server: WebServiceServer | None = None
@@ -126,7 +140,9 @@ class Emulator:
             return self
         if self.demo and not self._seeded:
             self._seed()
-        server = WebServiceServer((self.host, self.port), self._dispatcher)
+        server = WebServiceServer(
+            (self.host, self.port), self._dispatcher, linger=self.linger, served=self._served
+        )
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
@@ -190,6 +206,17 @@ class Emulator:
     def calls(self) -> list[tuple[str, dict[str, str]]]:
         """The ``(operation, params)`` received, in order; secrets left out."""
         return self._calls
+
+    @property
+    def served(self) -> list[tuple[int, str]]:
+        """The ``(connection, operation)`` of each request read over HTTP, in order.
+
+        Connections are numbered from 1 in the order they were accepted (over
+        the emulator's whole life); the operation is in lower case, ``""``
+        when the request named none. Requests through an ``InProcessTransport``
+        use no connection and are not listed.
+        """
+        return self._served
 
     def expire_sessions(self) -> None:
         """Kill every live session: the next call of each answers ``INVALID_SESSIONID``."""

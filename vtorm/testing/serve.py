@@ -20,6 +20,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
 def _db_file(text: str) -> Path:
     path = Path(text)
     if not path.parent.is_dir():
@@ -60,6 +70,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="8.4",
         help="reproduce stock 8.4 on PHP 8 (default) or the designed behaviour",
     )
+    parser.add_argument(
+        "--linger",
+        metavar="S",
+        type=_seconds,
+        default=0.0,
+        help="after answering a write, keep that connection's worker busy S seconds, "
+        "as Apache + Vtiger does (e.g. 0.03); default 0",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             demo=args.demo,
             quirks=None if args.quirks == "none" else args.quirks,
             access_key=args.access_key,
+            linger=args.linger,
         )
         crm.start()
     except (OSError, ValueError, sqlite3.Error) as exc:

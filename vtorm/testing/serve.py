@@ -98,11 +98,12 @@ def run(args: argparse.Namespace) -> int:
         # One line, as for a usage error: the port is taken, the file is not a database...
         print(f"vtorm serve: error: {exc}", file=sys.stderr)
         return 2
-    print(f"URL:        {crm.url}")
-    print(f"User name:  {crm.username}")
-    print(f"Access key: {crm.access_key}")
-    print("Serving until Ctrl-C.", flush=True)
     try:
+        # Inside the try: a Ctrl-C right after the lines are out still stops cleanly.
+        print(f"URL:        {crm.url}")
+        print(f"User name:  {crm.username}")
+        print(f"Access key: {crm.access_key}")
+        print("Serving until Ctrl-C.", flush=True)
         crm.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -126,8 +126,38 @@ def test_a_hot_connection_is_reused_until_opening_one_is_measured_faster(clock: 
     q.latencies.record("revise", OPENED, 0.035)
     # A new connection answered faster: open one while the idle ones are hot.
     assert request(q)[1] == OPENED
-    # Another operation has its own figures.
+    # Another operation has its own figures...
+    q.latencies.record("retrieve", REUSED_HOT, 0.010)
+    q.latencies.record("retrieve", OPENED, 0.012)
     assert request(q, "retrieve") == (a, REUSED_HOT)
+
+
+def test_an_operation_not_measured_yet_follows_what_the_others_showed(clock: Clock) -> None:
+    a = Conn("a")
+    q = pool_queue(64, a)
+    q.latencies.record("create", REUSED_HOT, 0.050)
+    q.latencies.record("create", OPENED, 0.020)
+    # The server makes a hot connection wait: a first query does not wait to find out.
+    assert request(q, "query")[1] == OPENED
+    q.latencies.record("query", OPENED, 0.004)
+    choices = [request(q, "query")[1] for _ in range(40)]
+    # Reuse is tried now and then (its latency estimated at 0.004 / 0.4 until measured).
+    assert choices.count(REUSED_HOT) == 1
+    assert choices.index(REUSED_HOT) == 31
+
+
+def test_with_nothing_measured_reuse_is_tried_first_then_opening(clock: Clock) -> None:
+    a = Conn("a")
+    q = pool_queue(4, a)
+    http_pool.sending("query")
+    assert q.get(block=False) is a
+    q.put(a)
+    http_pool.sent(0.002)
+    http_pool.sending("query")
+    assert q.get(block=False) is None
+    q.put(Conn())
+    http_pool.sent(0.002)
+    assert q.latencies.means("query") == (0.002, 0.002)
 
 
 def test_reuse_wins_where_connecting_costs_more_than_waiting(clock: Clock) -> None:
@@ -148,12 +178,32 @@ def test_the_slower_choice_is_tried_again_now_and_then(clock: Clock) -> None:
     assert choices[15] == choices[31] == REUSED_HOT
 
 
-def test_when_the_pool_is_full_a_hot_connection_is_reused(clock: Clock) -> None:
+def test_a_much_slower_choice_is_tried_more_rarely(clock: Clock) -> None:
+    q = pool_queue(256, Conn("a"))
+    q.latencies.record("create", REUSED_HOT, 0.030)  # five times slower: waits on the server
+    q.latencies.record("create", OPENED, 0.006)
+    choices = [request(q, "create")[1] for _ in range(160)]
+    assert [i for i, choice in enumerate(choices) if choice == REUSED_HOT] == [79, 159]
+
+
+def test_opening_is_preferred_only_when_clearly_faster(clock: Clock) -> None:
+    a = Conn("a")
+    q = pool_queue(4, a)
+    q.latencies.record("query", REUSED_HOT, 0.0010)
+    q.latencies.record("query", OPENED, 0.0009)  # faster, but within the noise
+    assert [request(q, "query")[1] for _ in range(10)] == [REUSED_HOT] * 10
+
+
+def test_when_the_pool_is_full_a_hot_connection_makes_room_for_a_new_one(clock: Clock) -> None:
     a = Conn("a")
     q = pool_queue(1, a)
     q.latencies.record("revise", REUSED_HOT, 0.050)
     q.latencies.record("revise", OPENED, 0.001)
-    assert request(q) == (a, REUSED_HOT)
+    conn, choice = request(q)
+    assert choice == OPENED
+    assert a.closed
+    assert q.qsize() == 1
+    assert q.idle[0][1] is conn
 
 
 def test_connections_opened_because_it_was_faster_are_kept(clock: Clock) -> None:
@@ -171,8 +221,8 @@ def test_beyond_max_idle_a_connection_opened_otherwise_is_closed(clock: Clock) -
     idle = [Conn(f"c{i}") for i in range(MAX_IDLE)]
     q = pool_queue(32, *idle)
     # Reuse measured faster: a new connection is only opened to measure it again.
-    q.latencies.record("revise", REUSED_HOT, 0.001)
-    q.latencies.record("revise", OPENED, 0.050)
+    q.latencies.record("revise", REUSED_HOT, 0.010)
+    q.latencies.record("revise", OPENED, 0.015)
     explored = [conn for conn, choice in (request(q) for _ in range(16)) if choice == OPENED]
     assert len(explored) == 1
     assert explored[0].closed  # the hottest one, put back beyond MAX_IDLE

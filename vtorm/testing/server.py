@@ -287,6 +287,10 @@ class WebServiceServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # Apache's ListenBacklog. socketserver's 5 let a burst of new connections
+    # (eight workers each opening one per call) overflow the accept queue: a
+    # dropped SYN is sent again a second later.
+    request_queue_size = 511
 
     def __init__(
         self,

@@ -268,6 +268,59 @@ def test_a_latency_is_credited_to_the_choice_that_carried_the_request(clock: Clo
     assert q.latencies.means("revise") == (0.040, pytest.approx(0.030))
 
 
+def _reuse(q: LeastRecentlyUsedQueue, seconds: float, operation: str = "create") -> str:
+    """One request on an idle connection taking ``seconds``; how it was chosen."""
+    http_pool.sending(operation)
+    conn = q.get(block=False)
+    choice = http_pool._current.choice
+    q.put(conn or Conn())
+    http_pool.sent(seconds)
+    return str(choice)
+
+
+def test_a_rest_after_which_reuse_is_as_fast_as_opening_is_learned(clock: Clock) -> None:
+    a = Conn("a")
+    q = pool_queue(4, a)
+    q.latencies.record("create", REUSED_HOT, 0.010)  # waited on the server
+    q.latencies.record("create", OPENED, 0.006)
+    assert q.latencies.rest == COOL_AFTER
+    clock.advance(0.040)
+    # Tried again after 40 ms of rest (every 16th decision), as fast as opening:
+    q.latencies._by_operation["create"].decisions = 15
+    assert _reuse(q, 0.003) == REUSED_HOT
+    assert q.latencies.rest == pytest.approx(0.040)
+    # From now on a connection that rested 40 ms is reused without question.
+    clock.advance(0.040)
+    assert _reuse(q, 0.003) == REUSED_COOL
+    clock.advance(0.010)
+    assert _reuse(q, 0.003) == OPENED  # not rested enough, opening is faster
+
+
+def test_a_rested_connection_clearly_slower_than_opening_raises_the_rest(clock: Clock) -> None:
+    a = Conn("a")
+    q = pool_queue(4, a)
+    q.latencies.record("create", REUSED_HOT, 0.010)
+    q.latencies.record("create", OPENED, 0.006)
+    q.latencies.rest = 0.010
+    clock.advance(0.015)
+    assert _reuse(q, 0.020) == REUSED_COOL  # rested 15 ms, still waited
+    assert q.latencies.rest == pytest.approx(0.035)
+    clock.advance(0.100)
+    assert _reuse(q, 0.500) == REUSED_COOL
+    assert q.latencies.rest == COOL_AFTER  # never above the first guess
+
+
+def test_a_hot_reuse_slower_than_opening_leaves_the_rest(clock: Clock) -> None:
+    a = Conn("a")
+    q = pool_queue(4, a)
+    q.latencies.record("create", REUSED_HOT, 0.010)
+    q.latencies.record("create", OPENED, 0.006)
+    clock.advance(0.020)
+    q.latencies._by_operation["create"].decisions = 15
+    assert _reuse(q, 0.014) == REUSED_HOT
+    assert q.latencies.rest == COOL_AFTER
+
+
 def test_a_cool_connection_teaches_nothing(clock: Clock) -> None:
     a = Conn("a")
     q = pool_queue(4, a)

@@ -12,12 +12,15 @@ long round trip.
 
 So the pool hands out its idle connections least recently used first
 (round-robin over the few it keeps), which gives each server child time to
-finish. When even the least recently used one was released less than
-:data:`COOL_AFTER` seconds ago, it is "hot": the pool either reuses it
-anyway or opens a new connection, whichever has answered this operation
-faster on this server so far. Both choices are measured as they are used
-(exponentially weighted mean latency per operation), the slower one being
-tried again every so often, so the pool follows the server.
+finish. A connection that has rested long enough is reused without
+question: :data:`COOL_AFTER` at first, then the rest after which a reuse
+proved as fast as opening (``Latencies.rest``, raised again should a rested
+one prove clearly slower). When even the least recently used one has rested
+less, it is "hot": the pool either reuses it anyway or opens a new
+connection, whichever has answered this operation faster on this server so
+far. Both choices are measured as they are used (exponentially weighted
+mean latency per operation), the slower one being tried again every so
+often, so the pool follows the server.
 
 A connection opened because opening was measured faster is kept: the
 rotation grows until its connections rest long enough between two calls
@@ -60,8 +63,9 @@ __all__ = [
     "sent",
 ]
 
-#: Seconds after which an idle connection is reused without question: the
-#: longest time a recorded Vtiger child kept working after its answer, with a margin.
+#: Seconds after which an idle connection is reused without question, until
+#: the server shows a shorter rest is enough: the longest time a recorded
+#: Vtiger child kept working after its answer, with a margin.
 COOL_AFTER = 0.1
 #: Idle connections kept beyond those in use (see the module's docstring).
 MAX_IDLE = 8
@@ -70,6 +74,8 @@ MAX_IDLE = 8
 _EXPLORE_EVERY = 16
 # ... times how many times slower it was, up to this factor.
 _EXPLORE_STRETCH = 16
+# Added to twice the rest that proved too short when raising it again.
+_REST_MARGIN = 0.005
 # Opening is preferred only when it was clearly faster than reusing (recorded
 # server: 0.70 for writes, 0.77 for retrieve), not on the noise of equal times;
 # each connection opened for nothing costs a handshake and a server process.
@@ -112,6 +118,10 @@ class Latencies:
         # new / hot of the last operation that has both means: the server's
         # character, for operations that have not tried both choices yet.
         self._ratio: float | None = None
+        #: Seconds of rest after which a connection is reused without question:
+        #: COOL_AFTER at first, lowered to the rest after which a reuse proved as
+        #: fast as opening, raised again when a rested one was clearly slower.
+        self.rest = COOL_AFTER
 
     def choose(self, operation: str) -> tuple[bool, bool]:
         """(open a new connection rather than reuse a hot one, the choice measured faster).
@@ -146,16 +156,38 @@ class Latencies:
                 return not faster_new, False
             return faster_new, faster_new
 
-    def record(self, operation: str, choice: str, seconds: float) -> None:
-        """Count the latency of one request carried by ``choice`` (``"hot"`` or ``"new"``)."""
+    def record(
+        self, operation: str, choice: str, seconds: float, idle_for: float | None = None
+    ) -> None:
+        """Count the latency of one request carried by ``choice``.
+
+        ``idle_for`` is how long a reused connection had rested: it moves
+        :attr:`rest` (see there).
+        """
         with self._lock:
             means = self._by_operation.setdefault(operation, _Means())
+            if idle_for is not None and choice in (REUSED_HOT, REUSED_COOL):
+                self._learn_rest(means, choice, seconds, idle_for)
             if choice == REUSED_HOT:
                 means.hot = seconds if means.hot is None else _mean(means.hot, seconds)
-            else:
+            elif choice == OPENED:
                 means.new = seconds if means.new is None else _mean(means.new, seconds)
             if means.hot is not None and means.new is not None:
                 self._ratio = means.new / max(means.hot, 1e-9)
+
+    def _learn_rest(self, means: _Means, choice: str, seconds: float, idle_for: float) -> None:
+        """Move :attr:`rest` by what a reuse after ``idle_for`` seconds of rest cost."""
+        opening = means.new
+        if opening is None and means.hot is not None and self._ratio is not None:
+            opening = means.hot * self._ratio
+        if opening is None:
+            return
+        if choice == REUSED_HOT and seconds <= opening and idle_for < self.rest:
+            # That much rest was enough: no waiting, and no handshake either.
+            self.rest = idle_for
+        elif choice == REUSED_COOL and seconds * _CLEAR_WIN > opening:
+            # Clearly slower than opening: the server was still busy after that rest.
+            self.rest = min(COOL_AFTER, 2 * idle_for + _REST_MARGIN)
 
     def means(self, operation: str) -> tuple[float | None, float | None]:
         """(hot, new) mean latencies of ``operation`` in seconds; None where not measured."""
@@ -226,7 +258,9 @@ class LeastRecentlyUsedQueue(queue.LifoQueue[Any]):
         """How to serve the next request, and whether a new connection is to be kept."""
         if not self.idle:
             return OPENED, False
-        if clock() - self.idle[0][0] >= COOL_AFTER:
+        idle_for = clock() - self.idle[0][0]
+        _current.idle_for = idle_for
+        if idle_for >= self.latencies.rest:
             return REUSED_COOL, False
         operation = getattr(_current, "operation", None) or ""
         open_new, measured_faster = self.latencies.choose(operation)
@@ -241,6 +275,7 @@ def sending(operation: str) -> None:
     _current.queue = None
     _current.choice = None
     _current.grow = False
+    _current.idle_for = None
 
 
 def sent(seconds: float | None) -> None:
@@ -248,16 +283,16 @@ def sent(seconds: float | None) -> None:
     operation = getattr(_current, "operation", None)
     pool_queue: LeastRecentlyUsedQueue | None = getattr(_current, "queue", None)
     choice = getattr(_current, "choice", None)
+    idle_for = getattr(_current, "idle_for", None) if choice != OPENED else None
     _forget()
-    if seconds is None or pool_queue is None or operation is None:
+    if seconds is None or pool_queue is None or operation is None or choice is None:
         return
-    if choice in (REUSED_HOT, OPENED):
-        pool_queue.latencies.record(operation, choice, seconds)
+    pool_queue.latencies.record(operation, choice, seconds, idle_for)
 
 
 def _forget() -> None:
     """Forget what :func:`sending` said (the request is over)."""
-    _current.operation = _current.queue = _current.choice = None
+    _current.operation = _current.queue = _current.choice = _current.idle_for = None
     _current.grow = False
 
 

@@ -12,13 +12,16 @@ call); without it, a plain loop doing just that. Both do, on their own records:
   ``bulk_update``; the peer: a thread pool of 8).
 
 The CRM is the embedded one in a child process, whose workers stay busy
-``--linger`` seconds after a write as Apache's do (default 0.03), or the real
+``--linger`` seconds after a write as Apache's do (default 0.03), with
+``--connect-cost S`` behind a relay whose new connections take S seconds to
+open (as TLS handshakes over a long round trip would), or the real
 one given by ``VTIGER_URL``, ``VTIGER_USERNAME`` and ``VTIGER_ACCESS_KEY``
 with ``--real``. Every record is marked (``vtorm-bench-<random>`` in its last
 name) and deleted at the end. Prints one table: the time of each job per
 record (total for the reads), and how many times faster vtorm was.
 
-Run: ``python tests/benchmarks/bench_vs_peer.py [--count 200] [--linger 0.03] [--real]``
+Run: ``python tests/benchmarks/bench_vs_peer.py [--count 200] [--linger 0.03]
+[--connect-cost 0.03] [--real]``
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ import json
 import os
 import platform
 import secrets
+import socket
 import sys
+import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -222,7 +228,57 @@ def target(args: argparse.Namespace) -> Iterator[tuple[str, str, str, str]]:
         return
     with crm_in_child(linger=args.linger) as (url, user, key):
         where = f"the embedded CRM (linger {args.linger * 1000:g} ms) in a child process"
+        if args.connect_cost:
+            proxy = SlowConnectProxy(url, args.connect_cost)
+            url = proxy.url
+            where += f", each new connection taking {args.connect_cost * 1000:g} ms to open"
         yield url.removesuffix("/webservice.php"), user, key, where
+
+
+class SlowConnectProxy:
+    """A local TCP relay in front of the CRM whose new connections take ``delay`` s to open.
+
+    It stands for a remote CRM behind TLS, where a new connection costs
+    handshakes over a long round trip: kept-alive connections relay at once.
+    """
+
+    def __init__(self, upstream: str, delay: float) -> None:
+        parts = urllib.parse.urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.delay = delay
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=511)
+        port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}{parts.path}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        time.sleep(self.delay)
+        with client, socket.create_connection(self.upstream) as server:
+            for sock in (client, server):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            back = threading.Thread(target=_pipe, args=(server, client), daemon=True)
+            back.start()
+            _pipe(client, server)
+            back.join()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
 
 
 def delete_all(client: vtorm.Client, ids: list[str]) -> None:
@@ -246,6 +302,13 @@ def main() -> None:
         type=float,
         default=0.03,
         help="seconds the embedded CRM stays busy after a write",
+    )
+    parser.add_argument(
+        "--connect-cost",
+        type=float,
+        default=0.0,
+        help="seconds a new connection to the embedded CRM takes to open "
+        "(a relay in front of it, standing for TLS over a long round trip)",
     )
     parser.add_argument(
         "--real", action="store_true", help="measure against VTIGER_URL instead of the embedded CRM"

@@ -311,12 +311,20 @@ def main() -> None:
         "(a relay in front of it, standing for TLS over a long round trip)",
     )
     parser.add_argument(
+        "--lifo",
+        action="store_true",
+        help="give vtorm a plain requests.Session (one connection reused, last in first out)",
+    )
+    parser.add_argument(
         "--real", action="store_true", help="measure against VTIGER_URL instead of the embedded CRM"
     )
     args = parser.parse_args()
     n = args.count
     with target(args) as (base, user, key, where):
-        client = vtorm.Client(base, user, key)
+        # --lifo: a plain requests.Session, whose pool always reuses the connection
+        # released last (what vtorm did before its connection policy).
+        session = requests.Session() if args.lifo else None
+        client = vtorm.Client(base, user, key, session=session)
         client.login()
         peer, peer_name = make_peer(base, user, key)
         token = secrets.token_hex(4)
@@ -357,6 +365,8 @@ def main() -> None:
     print(f"{n} records per job against {where}")
     print(f"machine: {machine()}")
     print(f"peer: {peer_name}")
+    if args.lifo:
+        print("vtorm: through a plain requests.Session (urllib3's LIFO pool)")
     print()
     print("| job | vtorm | peer | vtorm is |")
     print("|---|---|---|---|")

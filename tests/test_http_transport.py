@@ -170,6 +170,20 @@ def test_own_session_headers_and_cookies_apply_as_through_session_request() -> N
     assert transport.session.cookies["PHPSESSID"] == "abc123"
 
 
+def test_an_adapter_mounted_on_the_own_session_sends(crm: Emulator) -> None:
+    sent: list[str] = []
+
+    class Counting(requests.adapters.HTTPAdapter):
+        def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+            sent.append(str(request.url))
+            return super().send(request, **kwargs)  # type: ignore[arg-type]
+
+    transport = HTTPTransport(crm.url)
+    transport.session.mount("http://", Counting())
+    assert transport.handle_request(get(crm.url)).status == 200
+    assert len(sent) == 1 and sent[0].startswith(crm.url)
+
+
 def test_a_post_sends_its_length_and_body(crm: Emulator) -> None:
     transport = HTTPTransport(crm.url)
     fields = {"operation": "login", "username": "admin", "padding": "x" * 5000}

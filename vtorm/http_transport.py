@@ -99,7 +99,8 @@ class HTTPTransport(BaseTransport):
         try:
             with map_requests_exceptions(request):
                 adapter = session.get_adapter(request.url) if self._owns_session else None
-                if isinstance(adapter, HTTPAdapter) and _plain(session):
+                # Only vtorm's own adapter: one mounted by the user may override send().
+                if type(adapter) is _Adapter and _plain(session):
                     status, headers, content = _send(session, adapter, request, verify)
                 else:
                     answer = session.request(

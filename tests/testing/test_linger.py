@@ -164,6 +164,27 @@ def test_reads_do_not_linger(lingering: Emulator) -> None:
     wire.http.close()
 
 
+def test_linger_may_be_changed_while_running() -> None:
+    with Emulator() as crm:
+        crm.linger = FOREVER
+        assert crm.linger == FOREVER
+        wire, session = _connect(crm)
+        a, b = Connection(crm.url, session), Connection(crm.url, session)
+        assert a.call("create", elementType="Contacts", element=json.dumps(CONTACT_ELEMENT))[
+            "success"
+        ]
+        (a_number, _) = crm.served[-1]
+        a.send("listtypes")
+        assert b.call("listtypes")["success"] is True
+        assert (a_number, "listtypes") not in crm.served
+        with pytest.raises(ValueError, match="linger"):
+            crm.linger = -1
+        crm.stop()
+        a.close()
+        b.close()
+        wire.http.close()
+
+
 def test_the_waiting_request_is_answered_when_the_worker_is_free() -> None:
     with Emulator(linger=0.05) as crm:
         wire, session = _connect(crm)

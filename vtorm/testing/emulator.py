@@ -79,7 +79,7 @@ class Emulator:
         linger: float = 0.0,
     ) -> None:
         self.host = host
-        self.linger = _linger(linger)
+        self._linger = _linger(linger)
         self.port = port
         self.demo = demo
         self.quirks = _quirks(quirks)
@@ -141,7 +141,7 @@ class Emulator:
         if self.demo and not self._seeded:
             self._seed()
         server = WebServiceServer(
-            (self.host, self.port), self._dispatcher, linger=self.linger, served=self._served
+            (self.host, self.port), self._dispatcher, linger=self._linger, served=self._served
         )
         self.port = server.server_address[1]
         self._server = server
@@ -206,6 +206,21 @@ class Emulator:
     def calls(self) -> list[tuple[str, dict[str, str]]]:
         """The ``(operation, params)`` received, in order; secrets left out."""
         return self._calls
+
+    @property
+    def linger(self) -> float:
+        """Seconds a connection's worker stays busy after answering a write (0: none).
+
+        May be changed while the emulator runs: writes answered from then on
+        linger that long.
+        """
+        return self._linger
+
+    @linger.setter
+    def linger(self, seconds: float) -> None:
+        self._linger = _linger(seconds)
+        if self._server is not None:
+            self._server.linger = self._linger
 
     @property
     def served(self) -> list[tuple[int, str]]:

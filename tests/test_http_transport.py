@@ -144,6 +144,57 @@ def test_own_session_sends_the_user_agent_and_no_environment_lookups() -> None:
     assert b"\r\nUser-Agent: vtorm" in seen[0]
 
 
+def test_own_session_headers_and_cookies_apply_as_through_session_request() -> None:
+    seen: list[bytes] = []
+
+    def answer(conn: socket.socket) -> None:
+        seen.append(read_request(conn))
+        cookie = b"Set-Cookie: PHPSESSID=abc123; Path=/\r\n" if len(seen) == 1 else b""
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\n" + cookie + b"Content-Length: 2\r\nConnection: close\r\n\r\n{}"
+        )
+
+    with raw_server(answer) as server:
+        transport = HTTPTransport(server.url)
+        transport.session.headers["X-Tenant"] = "north"
+        assert (
+            transport.handle_request(get(server.url))
+            .headers["set-cookie"]
+            .startswith("PHPSESSID=abc123")
+        )
+        transport.handle_request(get(server.url))
+    assert b"\r\nX-Tenant: north\r\n" in seen[0]
+    assert b"Cookie" not in seen[0]
+    # The server's cookie is kept by the session and sent back, as requests does.
+    assert b"\r\nCookie: PHPSESSID=abc123\r\n" in seen[1]
+    assert transport.session.cookies["PHPSESSID"] == "abc123"
+
+
+def test_an_adapter_mounted_on_the_own_session_sends(crm: Emulator) -> None:
+    sent: list[str] = []
+
+    class Counting(requests.adapters.HTTPAdapter):
+        def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+            sent.append(str(request.url))
+            return super().send(request, **kwargs)  # type: ignore[arg-type]
+
+    transport = HTTPTransport(crm.url)
+    transport.session.mount("http://", Counting())
+    assert transport.handle_request(get(crm.url)).status == 200
+    assert len(sent) == 1 and sent[0].startswith(crm.url)
+
+
+def test_a_post_sends_its_length_and_body(crm: Emulator) -> None:
+    transport = HTTPTransport(crm.url)
+    fields = {"operation": "login", "username": "admin", "padding": "x" * 5000}
+    request = build_request("POST", crm.url, fields, timeout=5, operation="login")
+    assert request.headers == {"Content-Type": "application/x-www-form-urlencoded"}
+    response = transport.handle_request(request)
+    assert response.status == 200
+    # The server read the form from the body: it arrived whole.
+    assert crm.calls[-1] == ("login", {"username": "admin", "padding": "x" * 5000})
+
+
 def test_a_given_session_is_used_and_left_open(crm: Emulator) -> None:
     session = requests.Session()
     answered: list[int] = []

@@ -28,16 +28,16 @@ def _retrieve(wire: Wire, wsid: str) -> dict[str, Any]:
 
 @pytest.fixture
 def sql_runs(crm: Emulator, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements the store runs for query rows (a remembered answer runs none)."""
+    """The statements the store reads query rows for (a remembered answer reads none)."""
     store = crm.state.store
     runs: list[str] = []
-    execute_raw = store.execute_raw
+    window = store.window
 
-    def counted(sql: str, params: Any = ()) -> Any:
-        runs.append(sql)
-        return execute_raw(sql, params)
+    def counted(statement: Any, offset: int, count: int) -> Any:
+        runs.append(statement.ids_sql)
+        return window(statement, offset, count)
 
-    monkeypatch.setattr(store, "execute_raw", counted)
+    monkeypatch.setattr(store, "window", counted)
     return runs
 
 

@@ -32,6 +32,14 @@ def cached_schemas(directory: str | Path | None = None) -> dict[str, ModuleSchem
         return found
 
 
+def _linger(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"linger must be a number of seconds, not {value!r}")
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"linger must be 0 or more seconds, not {value!r}")
+    return float(value)
+
+
 def _quirks(value: str | None) -> str | None:
     if value is None or value.lower() in ("none", ""):
         return None
@@ -53,6 +61,9 @@ class Emulator:
     seeds demo data; ``quirks="8.4"`` reproduces stock 8.4 on PHP 8 and
     ``None`` the designed behaviour; ``access_key`` defaults to a random one;
     a session unused for ``session_idle`` seconds ends (``None``: never).
+    ``linger`` (seconds, default 0) models a real server's worker that stays
+    busy after answering a write: a request sent on the same connection in
+    that time waits, one on another connection does not.
     """
 
     def __init__(
@@ -67,8 +78,10 @@ class Emulator:
         username: str = "admin",
         access_key: str | None = None,
         session_idle: float | None = SESSION_IDLE,
+        linger: float = 0.0,
     ) -> None:
         self.host = host
+        self._linger = _linger(linger)
         self.port = port
         self.demo = demo
         self.quirks = _quirks(quirks)
@@ -82,6 +95,7 @@ class Emulator:
         )
         # Kept by the emulator, not the server: readable before start and after stop.
         self._calls: list[tuple[str, dict[str, str]]] = []
+        self._served: list[tuple[int, str]] = []
         self._faults = FaultPlan()
         self._dispatcher = Dispatcher(self.state, faults=self._faults, calls=self._calls)
         self._server: WebServiceServer | None = None
@@ -129,7 +143,9 @@ class Emulator:
             return self
         if self.demo and not self._seeded:
             self._seed()
-        server = WebServiceServer((self.host, self.port), self._dispatcher)
+        server = WebServiceServer(
+            (self.host, self.port), self._dispatcher, linger=self._linger, served=self._served
+        )
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
@@ -217,6 +233,32 @@ class Emulator:
             is_admin=is_admin,
             access_key=access_key,
         )
+
+    @property
+    def linger(self) -> float:
+        """Seconds a connection's worker stays busy after answering a write (0: none).
+
+        May be changed while the emulator runs: writes answered from then on
+        linger that long.
+        """
+        return self._linger
+
+    @linger.setter
+    def linger(self, seconds: float) -> None:
+        self._linger = _linger(seconds)
+        if self._server is not None:
+            self._server.linger = self._linger
+
+    @property
+    def served(self) -> list[tuple[int, str]]:
+        """The ``(connection, operation)`` of each request read over HTTP, in order.
+
+        Connections are numbered from 1 in the order they were accepted (over
+        the emulator's whole life); the operation is in lower case, ``""``
+        when the request named none. Requests through an ``InProcessTransport``
+        use no connection and are not listed.
+        """
+        return self._served
 
     def expire_sessions(self) -> None:
         """Kill every live session: the next call of each answers ``INVALID_SESSIONID``."""

@@ -21,6 +21,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
 def _db_file(text: str) -> Path:
     path = Path(text)
     if not path.parent.is_dir():
@@ -68,13 +78,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=SESSION_IDLE,
         help=f"end a session unused this long; 0: never (default {SESSION_IDLE:g})",
     )
+    parser.add_argument(
+        "--linger",
+        metavar="S",
+        type=_seconds,
+        default=0.0,
+        help="after answering a write, keep that connection's worker busy S seconds, "
+        "as Apache + Vtiger does (e.g. 0.03); default 0",
+    )
 
 
 def _idle(text: str) -> float | None:
-    seconds = float(text)
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text!r}")
-    return seconds or None
+    return _seconds(text) or None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,17 +104,19 @@ def run(args: argparse.Namespace) -> int:
             quirks=None if args.quirks == "none" else args.quirks,
             session_idle=args.session_idle,
             access_key=args.access_key,
+            linger=args.linger,
         )
         crm.start()
     except (OSError, ValueError, sqlite3.Error) as exc:
         # One line, as for a usage error: the port is taken, the file is not a database...
         print(f"vtorm serve: error: {exc}", file=sys.stderr)
         return 2
-    print(f"URL:        {crm.url}")
-    print(f"User name:  {crm.username}")
-    print(f"Access key: {crm.access_key}")
-    print("Serving until Ctrl-C.", flush=True)
     try:
+        # Inside the try: a Ctrl-C right after the lines are out still stops cleanly.
+        print(f"URL:        {crm.url}")
+        print(f"User name:  {crm.username}")
+        print(f"Access key: {crm.access_key}")
+        print("Serving until Ctrl-C.", flush=True)
         crm.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -40,13 +40,16 @@ from vtorm.testing.operations.base import (
 )
 from vtorm.testing.state import CrmState
 
-__all__ = ["Answer", "Dispatcher", "WebServiceServer", "encode"]
+__all__ = ["WRITE_OPERATIONS", "Answer", "Dispatcher", "WebServiceServer", "encode"]
 
 log = logging.getLogger("vtorm.testing")
 
 # Parameters never recorded in ``calls``: they are secrets.
 _SECRET_PARAMS = frozenset({"sessionName", "accessKey", "operation"})
 _SESSIONLESS_CHECKED = frozenset({"getchallenge", "login"})
+
+#: Operations after whose answer a lingering worker stays busy (see ``WebServiceServer``).
+WRITE_OPERATIONS = frozenset({"create", "update", "revise", "delete"})
 
 _JSON = "application/json"
 _HTML = "text/html; charset=UTF-8"
@@ -154,11 +157,17 @@ class Dispatcher:
         ``target`` is the request line's path and query string, ``headers``
         have lower-case names.
         """
+        return self.handle_operation(method, target, headers, body)[0]
+
+    def handle_operation(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[Answer | None, str]:
+        """:meth:`handle`, and the operation the request named (lower case, ``""`` if none)."""
         if len(f"{method} {target} HTTP/1.1\r\n") > MAX_REQUEST_LINE + 1:
-            return Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG)
+            return Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG), ""
         path, _, query_text = target.partition("?")
         if not path.endswith("/webservice.php"):
-            return Answer(404, _HTML, b"<h1>Not Found</h1>")
+            return Answer(404, _HTML, b"<h1>Not Found</h1>"), ""
         query = dict(parse_qsl(query_text, keep_blank_values=True))
         form: dict[str, str] = {}
         files: dict[str, tuple[str, str, bytes]] = {}
@@ -169,7 +178,7 @@ class Dispatcher:
             elif kind.startswith("multipart/form-data"):
                 form, files = _multipart(kind, body)
         answer, _ = self.answer(method, query, form, files)
-        return answer
+        return answer, (form.get("operation") or query.get("operation") or "").lower()
 
     # -- one request --------------------------------------------------------
 
@@ -264,16 +273,48 @@ class Dispatcher:
 
 
 class WebServiceServer(ThreadingHTTPServer):
-    """A threaded HTTP/1.1 server handing each request to a :class:`Dispatcher`."""
+    """A threaded HTTP/1.1 server handing each request to a :class:`Dispatcher`.
+
+    Each connection has its own worker thread, as each kept-alive connection
+    of an Apache prefork server has its own child process. With ``linger``
+    (seconds), the worker stays busy that long after answering a write
+    (:data:`WRITE_OPERATIONS`), as a Vtiger child does while PHP shuts the
+    request down: the next request on that connection waits, other
+    connections are served at once. ``served`` receives the
+    ``(connection number, operation)`` of every request read, connections
+    numbered from 1 in the order they were accepted.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
+    # Apache's ListenBacklog. socketserver's 5 let a burst of new connections
+    # (eight workers each opening one per call) overflow the accept queue: a
+    # dropped SYN is sent again a second later.
+    request_queue_size = 511
 
-    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        dispatcher: Dispatcher,
+        *,
+        linger: float = 0.0,
+        served: list[tuple[int, str]] | None = None,
+    ) -> None:
         self.dispatcher = dispatcher
+        self.linger = linger
+        self.served = served if served is not None else []
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self._accepted = 0
+        # Set when the server stops: a lingering worker ends its wait at once.
+        self.stopping = threading.Event()
         super().__init__(address, _Handler)
+
+    def next_connection_number(self) -> int:
+        """Number a newly accepted connection (1, 2, ...)."""
+        with self.connections_lock:
+            self._accepted += 1
+            return self._accepted
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer is normal (timeouts, stopped tests): log quietly."""
@@ -281,6 +322,7 @@ class WebServiceServer(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """Shut every open keep-alive connection (the server is stopping)."""
+        self.stopping.set()
         with self.connections_lock:
             sockets = list(self.connections)
             self.connections.clear()
@@ -294,6 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "Apache"
     sys_version = ""
     server: WebServiceServer
+    number: int
 
     def setup(self) -> None:
         """Prepare the connection: no Nagle delay, tracked so that stop() can close it."""
@@ -302,6 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.connections_lock:
             self.server.connections.add(self.connection)
+        self.number = self.server.next_connection_number()
 
     def finish(self) -> None:
         """Forget the connection; a client gone away is not an error."""
@@ -369,11 +413,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str, headers: Mapping[str, str]) -> None:
         length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
-        answer = self.server.dispatcher.handle(method, self.path, headers, body)
+        server = self.server
+        answer, operation = server.dispatcher.handle_operation(method, self.path, headers, body)
+        server.served.append((self.number, operation))
         if answer is None:
             self.close_connection = True
             return
         self._send(answer)
+        lingers = server.linger > 0 and operation in WRITE_OPERATIONS
+        # The answer is out; this worker now stays busy, and a request the client
+        # sends on this connection meanwhile waits in the socket. A server stopping
+        # meanwhile ends the wait, and this worker reads nothing more.
+        if lingers and not self.close_connection and server.stopping.wait(server.linger):
+            self.close_connection = True
 
     def _send(self, answer: Answer) -> None:
         head = (

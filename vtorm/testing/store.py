@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.entities import codepoint2name
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vtorm.testing.operations.base import (
     DENIED,
@@ -30,6 +30,9 @@ from vtorm.testing.operations.base import (
     invalid_id,
 )
 from vtorm.testing.schema import ModuleSchema
+
+if TYPE_CHECKING:
+    from vtorm.testing.vtql.translate import Window
 
 __all__ = ["FIRST_CRMID", "Row", "Store", "php_htmlentities"]
 
@@ -241,6 +244,28 @@ _MAX_ANSWERS = 256
 # store, PRAGMA data_version of a file shared with other connections).
 Generation = tuple[int, int, int]
 
+# Statements whose matches are kept per generation (see Store.window).
+_MAX_SCANS = 16
+
+
+class _Scan:
+    """The crmids matching one statement, in its order, as far as read.
+
+    ``ids`` are the matches from position ``base`` on; ``complete``: no match
+    follows the last of them.
+    """
+
+    __slots__ = ("base", "complete", "ids")
+
+    def __init__(self) -> None:
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget what was read."""
+        self.base = 0
+        self.ids: list[int] = []
+        self.complete = False
+
 
 class Store:
     """The emulated CRM's records in one SQLite connection guarded by a lock."""
@@ -268,6 +293,8 @@ class Store:
         # (generation, answers) swapped as one object: a reader that computed an
         # answer in an older generation puts it into a dict nobody reads any more.
         self._answers: tuple[Generation | None, dict[Hashable, str]] = (None, {})
+        # The same for the matches of statements read page by page (see window()).
+        self._scans: tuple[Generation | None, dict[Hashable, _Scan]] = (None, {})
         self.layouts, self._create_script = _prepared(schemas)
         self.prefixes = {schema.id_prefix: name for name, schema in schemas.items()}
         self._install_vtql()
@@ -438,6 +465,73 @@ class Store:
                 answers.clear()
             answers[key] = found
         return found
+
+    def window(
+        self, window: Window, offset: int, count: int
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """The rows ``LIMIT offset, count`` of a statement: (column names, rows as tuples).
+
+        The same rows as the statement's one-step SQL. The crmids of its
+        matching records are kept until the next write, and when the order is
+        the crmid alone the next page resumes after the last crmid read: a
+        large result read page by page reads each record once, not once per
+        page before it.
+        """
+        with self.lock:
+            chosen = self._matching(window, offset, count)
+            marks = ", ".join("?" * len(chosen))
+            cursor = self.conn.execute(window.rows_sql + marks + ")", chosen)
+            found = cursor.fetchall()
+            names = tuple(d[0] for d in cursor.description or ())
+        # crmid is the first column of every query's row; IN gives them in key order.
+        by_id = {row[0]: row for row in found}
+        return names, [by_id[crmid] for crmid in chosen]
+
+    def _matching(self, window: Window, offset: int, count: int) -> list[int]:
+        """The crmids at positions ``offset`` to ``offset + count`` of the matches, in order."""
+        scan = self._scan(window)
+        end = offset + count
+        if window.after_sql is None:
+            # Another order than the crmid's: every match is sorted anyway, keep them all.
+            if not scan.complete:
+                found = self.conn.execute(window.ids_sql, window.params)
+                scan.ids = [row[0] for row in found]
+                scan.complete = True
+            return scan.ids[offset:end]
+        if offset < scan.base:
+            scan.restart()  # backwards, before what is kept: read from the start again
+        have = scan.base + len(scan.ids)
+        if end > have and not scan.complete:
+            # Resume after the last crmid found (a seek on the key); matches between
+            # what is kept and the window are skipped by SQLite, not fetched.
+            last = scan.ids[-1] if scan.ids else window.start
+            skip = max(0, offset - have)
+            wanted = end - have - skip
+            params = (*window.params, last, wanted, skip)
+            more = [row[0] for row in self.conn.execute(window.after_sql, params)]
+            if skip:
+                scan.base, scan.ids = offset, more
+            else:
+                scan.ids.extend(more)
+            scan.complete = len(more) < wanted
+        return scan.ids[max(0, offset - scan.base) : max(0, end - scan.base)]
+
+    def _scan(self, window: Window) -> _Scan:
+        """The matches of ``window`` found so far in this generation (a new one if none)."""
+        generation = self.generation()
+        if generation is None:  # inside a transaction: nothing is kept
+            return _Scan()
+        kept, scans = self._scans
+        if kept != generation:
+            scans = {}
+            self._scans = (generation, scans)
+        key = (window.ids_sql, window.params)
+        scan = scans.get(key)
+        if scan is None:
+            if len(scans) >= _MAX_SCANS:
+                scans.clear()
+            scan = scans[key] = _Scan()
+        return scan
 
     # -- writes -----------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def _answer(crm: CrmState, text: str) -> str:
         counted = store.execute(translation.sql, translation.params)
         count = next(iter(counted[0].values()), 0) if counted else 0
         return encode([{"count": str(count)}])
-    names, rows = store.execute_raw(translation.sql, translation.params)
-    return store.render_rows_json(
-        translation.module, names, rows[:MAX_ROWS], translation.columns, encode
+    names, rows = store.window(
+        translation.window, translation.offset, min(translation.limit, MAX_ROWS)
     )
+    return store.render_rows_json(translation.module, names, rows, translation.columns, encode)

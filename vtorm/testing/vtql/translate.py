@@ -37,12 +37,14 @@ from vtorm.testing.vtql.functions import COLLATION, mysql_number
 from vtorm.testing.vtql.literals import Broken
 from vtorm.testing.vtql.parser import Condition, Statement, parse
 
-__all__ = ["Translation", "translate"]
+__all__ = ["Translation", "Window", "translate"]
 
 # How the server finds the module before parsing: the first word after "from".
 _MODULE = re.compile(r"[fF][rR][oO][mM][ \t\n\r\f\v]+([^ \t\n\r\f\v;]+)")
 # How the server compares a field (vtorm.types' query kinds), in this module's words.
 _COMPARED_AS = {"id": "ref", "number": "num", "text": "str"}
+# SQLite's largest integer: after it in descending order comes every crmid.
+_MAX_INTEGER = 2**63 - 1
 _TEMPORAL = {
     "date": literals.normal_date,
     "datetime": literals.normal_datetime,
@@ -59,6 +61,30 @@ _ACTIVITY_FILTERS = {
 
 
 @dataclass(frozen=True)
+class Window:
+    """A statement's rows in two steps, so that a page costs the same at any offset.
+
+    ``sql`` with ``LIMIT ? OFFSET ?`` reads and drops every row before the
+    offset (through Python collation and LIKE callbacks), so a deep page took
+    time in proportion to its offset. Here ``ids_sql`` gives the crmids of
+    every matching record in the statement's order (the store keeps them while
+    no record changes), and ``rows_sql`` the selected columns of some of them
+    (completed with one ``?`` per crmid and ``)``). When the order is the
+    crmid alone, ``after_sql`` gives the next matching crmids after a given
+    one (parameters: ``params``, that crmid, how many, how many to skip
+    first), so reading the first pages never reads the whole table.
+    ``params`` are those of the WHERE clause.
+    """
+
+    ids_sql: str
+    after_sql: str | None
+    rows_sql: str
+    params: tuple[object, ...]
+    # Where after_sql starts: a crmid before every record in its order.
+    start: int = -1
+
+
+@dataclass(frozen=True)
 class Translation:
     """One statement as SQL over the store, and how to answer it."""
 
@@ -68,6 +94,10 @@ class Translation:
     columns: tuple[str, ...] | None  # requested columns, "id" included; None for * and count
     count: bool
     silent_empty: bool
+    # The same rows as ``sql`` in two steps (None for count(*)), and its LIMIT bounds.
+    window: Window | None = None
+    offset: int = 0
+    limit: int = 0
 
 
 def _quote(name: str) -> str:
@@ -277,15 +307,46 @@ def translate(text: str, schemas: Mapping[str, ModuleSchema], *, quirks: str | N
         for join, sql in zip(statement.joins, conditions[1:], strict=True):
             joined += f" {join.upper()} {sql}"
         where += f" AND ({joined})"
+    table = _quote("mod_" + schema.name)
     tail = "" if statement.count else f" ORDER BY {order}"
-    sql = (
-        f"SELECT {select} FROM {_quote('mod_' + schema.name)} WHERE {where}{tail} LIMIT ? OFFSET ?"
-    )
+    sql = f"SELECT {select} FROM {table} WHERE {where}{tail} LIMIT ? OFFSET ?"
+    params = tuple(builder.params)
+    window = None if statement.count else _window(table, select, where, order, statement, params)
     return Translation(
         module=schema.name,
         sql=sql,
-        params=(*builder.params, count, offset),
+        params=(*params, count, offset),
         columns=columns,
         count=statement.count,
         silent_empty=silent,
+        window=window,
+        offset=offset,
+        limit=count,
+    )
+
+
+def _window(
+    table: str,
+    select: str,
+    where: str,
+    order: str,
+    statement: Statement,
+    params: tuple[object, ...],
+) -> Window:
+    """The two-step form of ``SELECT select FROM table WHERE where ORDER BY order``."""
+    after, start = None, -1
+    if statement.order_by in ((), ("id",)):
+        # Ordered by crmid alone: the next matches are found by a seek on the key.
+        descending = statement.order_by == ("id",) and statement.direction == "DESC"
+        compare, direction, start = ("<", "DESC", _MAX_INTEGER) if descending else (">", "ASC", -1)
+        after = (
+            f'SELECT "crmid" FROM {table} WHERE {where} AND "crmid" {compare} ?'
+            f' ORDER BY "crmid" {direction} LIMIT ? OFFSET ?'
+        )
+    return Window(
+        ids_sql=f'SELECT "crmid" FROM {table} WHERE {where} ORDER BY {order}',
+        after_sql=after,
+        rows_sql=f'SELECT {select} FROM {table} WHERE "crmid" IN (',
+        params=params,
+        start=start,
     )

@@ -61,10 +61,12 @@ MODEL_ATTRIBUTES: frozenset[str] = frozenset(
         "delete",
         "dirty_fields",
         "id",
+        "in_doubt",
         "is_dirty",
         "objects",
         "pk",
         "refresh",
+        "resolve",
         "save",
     }
 )

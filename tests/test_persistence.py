@@ -332,8 +332,13 @@ def test_a_passing_http500_on_revise_is_not_taken_for_a_missing_revise(crm: Emul
     assert sent.ops == ["revise", "revise"]  # the failed one, and the check
     assert client.features.revise is True  # the check found it
     assert contact._changes() == {"title": "Boss"}  # still pending
+    assert isinstance(contact.in_doubt, vtorm.InDoubtError)
+    with pytest.raises(vtorm.InDoubtError, match="resolve"):
+        contact.save()  # refused until settled
+    assert contact.resolve() is False  # read back: not carried out
+    assert contact._changes() == {"title": "Boss"}
     contact.save()
-    assert sent.ops == ["revise", "revise", "revise"]
+    assert sent.ops == ["revise", "revise", "retrieve", "revise"]
     assert contact.id is not None and stored(client, contact.id)["title"] == "Boss"
     client.close()
 
@@ -454,6 +459,11 @@ def test_bulk_create_reports_each_failure_and_keeps_it_pending(
     with pytest.raises(vtorm.FlushError) as caught:
         result.raise_for_failures()
     assert len(caught.value.failures) == 2
+    # An empty HTTP 500 to a create is in doubt: refused until settled.
+    assert hit.in_doubt is failed[id(hit)]
+    refused = persistence.bulk_create([hit], client=client)
+    assert isinstance(refused.failed[0][1], vtorm.InDoubtError) and sent.ops.count("create") == 6
+    assert hit.resolve() is False
     again = persistence.bulk_create([hit], client=client)
     assert again.ok and hit.id is not None
     assert len(client.query("SELECT id FROM Contacts;")) == 6

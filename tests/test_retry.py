@@ -189,3 +189,93 @@ def test_backoff_is_jittered_and_bounded() -> None:
         delays = [backoff.delay(attempt) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
     assert len({backoff.delay(3) for _ in range(20)}) > 1
+
+
+# -- writes in doubt --------------------------------------------------------------------
+
+
+def write(operation: str, attempts: Callable[[], Any], retries: int = 3) -> Any:
+    params = {"element": {"id": "12x5", "lastname": "Smith"}}
+    return send_with_retries(spec_for(operation), attempts, retries=retries, backoff=NO_WAIT,
+                             params=params)
+
+
+@pytest.mark.parametrize("operation", ["create", "revise", "update", "delete", "add_related",
+                                       "convertlead"])
+@pytest.mark.parametrize("status", [200, 201])
+def test_a_write_answered_with_a_page_not_the_envelope_is_in_doubt_at_once(
+    operation: str, status: int
+) -> None:
+    # 8.4 answers a write naming a missing owner with restricted-file text,
+    # after writing: sending it again cannot help, even for revise or delete.
+    attempts = Attempts(protocol(status), protocol(status))
+    with pytest.raises(vtorm.InDoubtError) as caught:
+        write(operation, attempts)
+    assert attempts.count == 1
+    error = caught.value
+    assert isinstance(error, vtorm.ProtocolError) and error.status == status
+    assert error.operation == operation
+    assert error.params == {"element": {"id": "12x5", "lastname": "Smith"}}
+    assert error.element == {"id": "12x5", "lastname": "Smith"}
+    assert error.at.tzinfo is not None
+    assert isinstance(error.cause, vtorm.ProtocolError) and error.__cause__ is error.cause
+    assert f"{operation} was not sent again because the server may have carried it out" in str(
+        error
+    )
+
+
+@pytest.mark.parametrize("operation", ["revise", "update", "delete"])
+def test_a_repeatable_write_is_retried_on_a_lost_answer(operation: str) -> None:
+    attempts = Attempts(vtorm.ConnectionLost("hung up"), protocol(502))
+    assert write(operation, attempts) == "done"
+    assert attempts.count == 3
+
+
+@pytest.mark.parametrize(
+    "error",
+    [vtorm.ReadTimeout("slow"), vtorm.ConnectionLost("hung up"), protocol(500)],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_repeatable_write_that_never_got_an_answer_is_in_doubt(error: Exception) -> None:
+    attempts = Attempts(*[error] * 4)
+    with pytest.raises(vtorm.InDoubtError) as caught:
+        write("revise", attempts)
+    assert attempts.count == 4
+    assert isinstance(caught.value, type(error))  # code catching the cause still does
+    assert "4 attempts" in str(caught.value)
+
+
+def test_an_earlier_lost_answer_keeps_a_write_in_doubt_whatever_comes_last() -> None:
+    attempts = Attempts(vtorm.ConnectionLost("hung up"), *[vtorm.ConnectError("refused")] * 3)
+    with pytest.raises(vtorm.InDoubtError) as caught:
+        write("revise", attempts)
+    assert isinstance(caught.value, vtorm.ConnectError)
+    attempts = Attempts(vtorm.ConnectionLost("hung up"), protocol(404))
+    with pytest.raises(vtorm.InDoubtError):
+        write("update", attempts)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [vtorm.ConnectError("refused"), vtorm.TLSError("not trusted"), protocol(404), protocol(301)],
+    ids=lambda e: f"{type(e).__name__}-{getattr(e, 'status', '')}",
+)
+def test_a_write_that_never_reached_the_crm_is_not_in_doubt(error: Exception) -> None:
+    attempts = Attempts(*[error] * 4)
+    with pytest.raises(type(error)) as caught:
+        write("revise", attempts)
+    assert not isinstance(caught.value, vtorm.InDoubtError)
+
+
+def test_a_read_answered_with_a_page_is_retried_and_never_in_doubt() -> None:
+    attempts = Attempts(*[protocol(200)] * 4)
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        run("query", attempts)
+    assert not isinstance(caught.value, vtorm.InDoubtError)
+    assert attempts.count == 4
+
+
+def test_an_unknown_post_is_a_write_and_a_get_is_not() -> None:
+    assert spec_for("frobnicate", "POST").writes
+    assert not spec_for("frobnicate").writes
+    assert not spec_for("login").writes and not spec_for("logout").writes

@@ -221,6 +221,14 @@ def test_an_object_whose_reference_failed_is_not_sent(
     assert "account_id" in str(failures[id(contact)])
     assert other.id is not None and contact.id is None and account.id is None
     assert server_calls(crm, "create") == 2  # the account's, then Other's; never Smith's
+    # An empty HTTP 500 to a create is in doubt: put aside until resolved.
+    assert isinstance(failures[id(account)], vtorm.InDoubtError)
+    assert uow.in_doubt == [account] and account.in_doubt is failures[id(account)]
+    with pytest.raises(vtorm.FlushError):  # Smith still waits for its account
+        uow.commit()
+    assert server_calls(crm, "create") == 2
+    assert account.resolve() is False  # looked up: not created
+    assert uow.in_doubt == [] and uow.new == [contact, account]
     uow.commit()  # the failed ones were kept
     assert account.id is not None and contact.id is not None
     assert client.retrieve(contact.id)["account_id"] == account.id
@@ -289,8 +297,12 @@ def test_an_http500_on_revise_without_retries_fails_that_object_only(crm: Emulat
     with pytest.raises(vtorm.FlushError) as caught:
         uow.commit()
     ((failed, error),) = caught.value.failures
-    assert isinstance(error, vtorm.ProtocolError)
-    assert uow.dirty == [failed]
+    assert isinstance(error, vtorm.ProtocolError) and isinstance(error, vtorm.InDoubtError)
+    assert uow.dirty == [failed] and uow.in_doubt == [failed]
+    uow.commit()  # left alone while in doubt
+    assert client.retrieve(failed.id)["title"] != "Boss"
+    assert failed.resolve() is False  # read back: not carried out, still changed
+    assert uow.dirty == [failed] and uow.in_doubt == []
     uow.commit()
     assert client.retrieve(first)["title"] == client.retrieve(second)["title"] == "Boss"
     client.close()
@@ -411,6 +423,7 @@ def test_a_chain_behind_a_failed_create_is_reported_link_by_link(
     assert [o for o, _ in failures] == [account, boss, clerk]
     assert "account_id" in failures[1][1] and "contact_id" in failures[2][1]
     assert server_calls(crm, "create") == 1
+    assert not account.resolve()
     uow.commit()
     assert clerk.id is not None and client.retrieve(clerk.id)["contact_id"] == boss.id
 
@@ -466,5 +479,6 @@ def test_a_loaded_object_referring_to_a_failed_create_is_not_sent(
     assert "was not sent" in str(failures[id(contact)])
     assert "account_id" in str(failures[id(contact)])
     assert "revise" not in sent.ops
+    assert account.resolve(carried_out=False) is False
     uow.commit()
     assert client.retrieve(wsid)["account_id"] == account.id

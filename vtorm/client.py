@@ -619,6 +619,7 @@ class Client:
             retries=self.max_retries if retries is None else retries,
             backoff=self._backoff,
             detail=detail,
+            params=plain,
         )
 
     def _exchange(self, spec: OperationSpec, request: Request, detail: str) -> Any:

@@ -10,7 +10,9 @@ and :class:`ValidationError`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -211,6 +213,86 @@ class UnsupportedOperationError(ProtocolError):
     such answer the client's :class:`~vtorm.features.Features` record it, and
     later calls raise this at once, without a request.
     """
+
+
+class InDoubtError(VtormError):
+    """A write whose outcome is unknown: the server may or may not have carried it out.
+
+    Raised for a write (create, update, revise, delete, add_related,
+    convertlead) whose request reached the server but whose answer was not the
+    JSON envelope: an HTML page or plain text (stock 8.4 answers a create with a
+    missing owner with ``Sorry! Attempt to access restricted file.`` -- and
+    creates the record), an empty body, an HTTP 5xx once retries are over, or a
+    connection lost after sending. vtorm never sends such a write again by
+    itself. ``operation`` names it, ``params`` holds what was sent (``element``
+    and the rest, never a credential), ``at`` when (UTC), ``cause`` the error
+    behind it. It is also an instance of that error's class
+    (:class:`ConnectionLost`, :class:`ProtocolError`, ...), so code catching
+    those keeps working. See ``Model.resolve()`` to settle it.
+    """
+
+    operation: str | None
+    params: dict[str, Any]
+    at: datetime.datetime
+    cause: BaseException | None
+    #: The model instance whose write it was, when the write came from one.
+    instance: Any = None
+
+    @property
+    def element(self) -> Any:
+        """The ``element`` that was sent, if any."""
+        return self.params.get("element")
+
+
+_IN_DOUBT_CLASSES: dict[type[BaseException], type[InDoubtError]] = {}
+_IN_DOUBT_LOCK = threading.Lock()
+
+
+def _in_doubt_class(base: type[BaseException]) -> type[InDoubtError]:
+    with _IN_DOUBT_LOCK:
+        cls = _IN_DOUBT_CLASSES.get(base)
+        if cls is None:
+            cls = type(f"InDoubt{base.__name__}", (InDoubtError, base), {
+                "__module__": __name__,
+                "__doc__": f"An :class:`InDoubtError` caused by a {base.__name__}.",
+            })
+            _IN_DOUBT_CLASSES[base] = cls
+        return cls
+
+
+def in_doubt(
+    cause: VtormError, params: Mapping[str, Any], note: str, operation: str | None = None
+) -> InDoubtError:
+    """The :class:`InDoubtError` for a write that failed with ``cause``.
+
+    The error is also of ``cause``'s class; ``note`` says why the outcome is
+    unknown and that nothing was sent again.
+    """
+    if isinstance(cause, InDoubtError):
+        return cause
+    operation = operation or getattr(cause, "operation", None)
+    what = operation or "the write"
+    message = (
+        f"{what} is in doubt, its outcome unknown: {what} was not sent again because "
+        f"the server may have carried it out ({note}); settle it before writing again "
+        "(Model.resolve()). "
+        f"Cause: {cause}"
+    )
+    cls = _in_doubt_class(type(cause))
+    error: InDoubtError
+    if isinstance(cause, ProtocolError):
+        error = cls(message, status=cause.status, excerpt=cause.excerpt,  # type: ignore[call-arg]
+                    operation=operation)
+    elif isinstance(cause, TransportError):
+        error = cls(message, operation=operation, sent=True)  # type: ignore[call-arg]
+    else:
+        error = cls(message)
+    error.operation = operation
+    error.params = dict(params)
+    error.at = datetime.datetime.now(datetime.timezone.utc)
+    error.cause = cause
+    error.__cause__ = cause
+    return error
 
 
 class FieldError(VtormError, AttributeError):

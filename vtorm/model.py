@@ -25,6 +25,7 @@ from vtorm.types import to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
     from vtorm.client import Client
+    from vtorm.errors import InDoubtError
 
 __all__ = ["FieldInfo", "Model", "ModelMeta", "ModelState", "field", "model_for_module"]
 
@@ -154,15 +155,19 @@ class ModelState:
     """Per-instance bookkeeping: where it came from and what was loaded.
 
     ``loaded`` maps wire names to wire values as the server last sent them
-    (the row itself, not a copy); ``adding`` is True until the record exists.
+    (the row itself, not a copy); ``adding`` is True until the record exists;
+    ``in_doubt`` the :class:`~vtorm.errors.InDoubtError` of a write whose
+    outcome is unknown, until it is settled.
     """
 
-    __slots__ = ("adding", "client", "loaded")
+    __slots__ = ("adding", "client", "in_doubt", "loaded")
 
     def __init__(self, client: Client | None, loaded: Mapping[str, Any], adding: bool) -> None:
         self.client = client
         self.loaded = loaded
         self.adding = adding
+        #: The error of a write of this instance whose outcome is unknown (see resolve()).
+        self.in_doubt: InDoubtError | None = None
 
     def __repr__(self) -> str:
         return f"<ModelState adding={self.adding} loaded={len(self.loaded)} fields>"
@@ -367,6 +372,30 @@ class Model:
     def refresh(self, *, client: Client | None = None) -> None:
         """Load the record again from the server, dropping unsaved changes."""
         persistence.refresh(self, client=client)
+
+    @property
+    def in_doubt(self) -> InDoubtError | None:
+        """The error of a write of this instance whose outcome is unknown, else None.
+
+        While it is set, ``save()`` and ``delete()`` refuse to write: call
+        :meth:`resolve` first.
+        """
+        return self._state.in_doubt
+
+    def resolve(
+        self,
+        id: str | None = None,
+        *,
+        carried_out: bool | None = None,
+        client: Client | None = None,
+    ) -> bool:
+        """Settle a write in doubt: find out whether the server carried it out.
+
+        Returns True when it was (the instance now holds the record as
+        stored), False when it was not (the instance keeps its values, and
+        ``save()`` sends them again). See :func:`vtorm.persistence.resolve`.
+        """
+        return persistence.resolve(self, id, carried_out=carried_out, client=client)
 
     # ------------------------------------------------------------------ identity
 

@@ -28,12 +28,15 @@ class OperationSpec:
     form body for POST). ``repeatable`` says whether sending the request twice
     is harmless, which decides if a request whose outcome is unknown may be
     retried. ``session`` says whether the operation needs a ``sessionName``.
+    ``writes`` says whether it changes records: such a request whose answer is
+    not the envelope is in doubt (:class:`~vtorm.errors.InDoubtError`).
     """
 
     name: str
     method: Method
     repeatable: bool = True
     session: bool = True
+    writes: bool = False
 
 
 def _table(*specs: OperationSpec) -> dict[str, OperationSpec]:
@@ -47,19 +50,19 @@ OPERATIONS: dict[str, OperationSpec] = _table(
     OperationSpec("extendsession", "POST"),
     OperationSpec("listtypes", "GET"),
     OperationSpec("describe", "GET"),
-    OperationSpec("create", "POST", repeatable=False),
+    OperationSpec("create", "POST", repeatable=False, writes=True),
     OperationSpec("retrieve", "GET"),
-    OperationSpec("update", "POST"),
-    OperationSpec("revise", "POST"),
-    OperationSpec("delete", "POST"),
+    OperationSpec("update", "POST", writes=True),
+    OperationSpec("revise", "POST", writes=True),
+    OperationSpec("delete", "POST", writes=True),
     OperationSpec("query", "GET"),
     OperationSpec("sync", "GET"),
     OperationSpec("retrieve_inventory", "GET"),
     OperationSpec("relatedtypes", "GET"),
     OperationSpec("retrieve_related", "GET"),
     OperationSpec("query_related", "GET"),
-    OperationSpec("add_related", "POST", repeatable=False),
-    OperationSpec("convertlead", "POST", repeatable=False),
+    OperationSpec("add_related", "POST", repeatable=False, writes=True),
+    OperationSpec("convertlead", "POST", repeatable=False, writes=True),
     OperationSpec("files_retrieve", "GET"),
 )
 
@@ -68,7 +71,7 @@ def spec_for(operation: str, method: str | None = None) -> OperationSpec:
     """The spec of ``operation``; ``method`` overrides the registered method.
 
     An operation vtorm does not know is sent as GET unless told otherwise, and
-    is treated as unsafe to repeat when sent as POST: a POST may write.
+    is treated as a write, unsafe to repeat, when sent as POST.
     """
     chosen: Method | None = None
     if method is not None:
@@ -85,7 +88,7 @@ def spec_for(operation: str, method: str | None = None) -> OperationSpec:
             return known
         return attrs.evolve(known, method=chosen)
     chosen = chosen or "GET"
-    return OperationSpec(operation, chosen, repeatable=chosen == "GET")
+    return OperationSpec(operation, chosen, repeatable=chosen == "GET", writes=chosen == "POST")
 
 
 def encode_params(operation: str, params: Mapping[str, Any]) -> dict[str, str]:

@@ -25,10 +25,17 @@ flag before the first save skips finding out.
 Many writes (bulk_create, bulk_update, QuerySet.update/delete, a unit of
 work's commit) decide every write first, send ``workers`` at a time, and
 record each answer in the calling thread.
+
+A write whose outcome is unknown (:class:`~vtorm.errors.InDoubtError`: the
+answer was not the envelope, or was lost after sending) is never sent again by
+vtorm. The instance keeps the error (``obj.in_doubt``), and every later write
+of it is refused until :func:`resolve` settles whether the server carried it
+out.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,16 +46,20 @@ import attrs
 
 from vtorm.context import active_unit_of_work, client_for
 from vtorm.errors import (
+    AccessDeniedError,
     ConflictError,
     FieldError,
     FlushError,
+    InDoubtError,
     ProtocolError,
-    TransportError,
+    RecordNotFoundError,
     ValidationError,
     VtigerError,
     VtormError,
 )
-from vtorm.types import to_wire
+from vtorm.owners import check_owners
+from vtorm.query import paging
+from vtorm.types import field_type, to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
     from vtorm.client import Client
@@ -67,12 +78,12 @@ __all__ = [
     "plan_update",
     "record",
     "refresh",
+    "resolve",
     "revise",
     "revise_each",
     "run_concurrently",
     "save",
     "send",
-    "unknown_outcome",
 ]
 
 log = logging.getLogger("vtorm.persistence")
@@ -160,6 +171,7 @@ def plan_create(obj: Model) -> Write:
     Raises :class:`~vtorm.errors.ValidationError` naming the mandatory fields
     without a value, or a value that cannot be sent.
     """
+    _refuse_in_doubt(obj)
     meta = type(obj)._meta
     missing = [i for i in meta.fields.values() if _mandatory(i) and _blank(getattr(obj, i.attr))]
     if missing:
@@ -177,7 +189,9 @@ def plan_save(
     """What ``save()`` sends for ``obj``: a create, a revision, or None (nothing changed).
 
     An instance given an id by hand (never loaded) revises that record.
+    A write of ``obj`` in doubt is refused (:class:`~vtorm.errors.InDoubtError`).
     """
+    _refuse_in_doubt(obj)
     if obj.id is None:
         if update_fields is not None:
             raise VtormError(
@@ -257,7 +271,12 @@ def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]
 
 
 def send(client: Client, write: Write) -> dict[str, Any]:
-    """Send ``write`` through ``client``; the server's answer (the stored record)."""
+    """Send ``write`` through ``client``; the server's answer (the stored record).
+
+    An owner that is no user or group of the client is refused first
+    (:func:`vtorm.owners.check_owners`).
+    """
+    check_owners(client, write.meta, write.element)
     if write.operation == "create":
         return client.create(write.meta.module, write.element)
     current = _unchanged_since(client, write) if write.modifiedtime is not None else None
@@ -368,6 +387,9 @@ def record(
     if write is None:
         return
     obj.__dict__.update(write.kept)
+    if write.operation == "revise":
+        # A loop iterating the records may have to skip this one further on.
+        paging.note_write(obj, write.element)
     if write.operation == "create":
         uow = active_unit_of_work()
         if uow is not None:
@@ -382,16 +404,34 @@ def _record_deleted(obj: Model) -> None:
     state.loaded = {}
 
 
-def unknown_outcome(obj: Model, exc: TransportError) -> TransportError:
-    """The failure to report for a create whose answer was lost (not sent again)."""
-    error = TransportError(
-        f"{_name(obj)}: outcome unknown: the create request may have been carried out "
-        f"by the server, but its answer was lost ({exc}). vtorm did not send it again; "
-        "check the CRM before creating this record again",
-        operation="create",
-        sent=True,
+def _refuse_in_doubt(obj: Model) -> None:
+    """Raise when an earlier write of ``obj`` is in doubt: it must be settled first."""
+    pending = obj._state.in_doubt
+    if pending is None:
+        return
+    error = InDoubtError(
+        f"{_name(obj)}: nothing was sent: its {pending.operation or 'write'} of "
+        f"{pending.at:%Y-%m-%d %H:%M:%S} UTC is in doubt (the server may have carried it "
+        "out). Settle it first with obj.resolve() (it looks the write up), "
+        "obj.resolve(id) (you found the record) or obj.resolve(carried_out=False)"
     )
-    error.__cause__ = exc
+    error.operation = pending.operation
+    error.params = pending.params
+    error.at = pending.at
+    error.cause = pending
+    error.instance = obj
+    raise error
+
+
+def _in_doubt(obj: Model, error: BaseException, client: Client) -> BaseException:
+    """Note on ``obj`` that its write through ``client`` is in doubt when ``error``
+    says so (resolve() asks that client); ``error``."""
+    if isinstance(error, InDoubtError):
+        obj._state.in_doubt = error
+        if obj._state.client is None:
+            obj._state.client = client
+        if error.instance is None:
+            error.instance = obj
     return error
 
 
@@ -417,15 +457,27 @@ def save(
     if write is None:
         return
     sender = client_for(client, obj)
-    record(obj, sender, send(sender, write), write)
+    try:
+        row = send(sender, write)
+    except InDoubtError as error:
+        raise _in_doubt(obj, error, sender) from error.cause
+    record(obj, sender, row, write)
 
 
 def create(model: type[M], client: Client | None, fields: Mapping[str, Any]) -> M:
-    """Build a ``model`` instance from ``fields``, create it, and return it as stored."""
+    """Build a ``model`` instance from ``fields``, create it, and return it as stored.
+
+    Should the create be in doubt, the error's ``instance`` is the object, to
+    :func:`resolve`.
+    """
     obj = model(**fields)
     write = plan_create(obj)
     sender = client_for(client)
-    record(obj, sender, send(sender, write), write)
+    try:
+        row = send(sender, write)
+    except InDoubtError as error:
+        raise _in_doubt(obj, error, sender) from error.cause
+    record(obj, sender, row, write)
     return obj
 
 
@@ -433,18 +485,184 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
     """Delete ``obj``'s record; the instance becomes unsaved (a later save creates a copy)."""
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be deleted: it was never saved")
-    client_for(client, obj).delete(obj.id)
+    _refuse_in_doubt(obj)
+    sender = client_for(client, obj)
+    try:
+        sender.delete(obj.id)
+    except InDoubtError as error:
+        raise _in_doubt(obj, error, sender) from error.cause
     _record_deleted(obj)
 
 
 def refresh(obj: Model, *, client: Client | None = None) -> None:
-    """Load ``obj`` again from the server, dropping its unsaved changes."""
+    """Load ``obj`` again from the server, dropping its unsaved changes.
+
+    This settles a revision in doubt too: the record is what the server holds.
+    """
     if obj.id is None:
         raise VtormError(f"{_name(obj)} cannot be refreshed: it was never saved")
     sender = client_for(client, obj)
     row = sender.retrieve(obj.id)
     obj._state.loaded = {}
+    obj._state.in_doubt = None
     record(obj, sender, row)
+
+
+# --------------------------------------------------------------------------- settling doubt
+
+#: How long before a create in doubt failed its record may have been created
+#: (the server's clock against this machine's, and a slow answer).
+RESOLVE_WINDOW = datetime.timedelta(minutes=15)
+_LOOKUP_MAX_CHARS = 200
+
+
+def resolve(
+    obj: Model,
+    id: str | None = None,
+    *,
+    carried_out: bool | None = None,
+    client: Client | None = None,
+) -> bool:
+    """Settle the write of ``obj`` that is in doubt; whether the server carried it out.
+
+    - ``resolve(obj)`` looks it up. A **create**: the records created since
+      shortly before it (``createdtime``, see :data:`RESOLVE_WINDOW`) whose
+      text fields equal those sent; one found: ``obj`` becomes that record
+      (True); none: it was not created (False), and ``save()`` creates it;
+      several: :class:`~vtorm.errors.InDoubtError` naming them (choose one
+      with ``resolve(id)``). A **revise**/**update**: the record is read;
+      True when every field sent holds the value sent (``obj`` takes the
+      record), else False, the fields sent staying changed so that
+      ``save()`` sends them again. A **delete**: True when the record is gone.
+    - ``resolve(obj, "12x9")``: you found the record; ``obj`` becomes it (True).
+    - ``resolve(obj, carried_out=False)``: you know it was not carried out;
+      nothing is read, and the next ``save()`` sends it again (False).
+
+    With nothing in doubt it reads nothing and returns whether ``obj`` is saved.
+    """
+    sender = client_for(client, obj)
+    pending = obj._state.in_doubt
+    if id is not None:
+        _adopt(obj, sender, id)
+        return True
+    if pending is None:
+        return obj.id is not None
+    if carried_out is False:
+        obj._state.in_doubt = None
+        return False
+    operation = pending.operation
+    if operation == "create":
+        if carried_out is True:
+            raise VtormError(
+                f"{_name(obj)}: say which record the create made: obj.resolve('<id>')"
+            )
+        found = _find_created(obj, pending, sender)
+        obj._state.in_doubt = None
+        if found is None:
+            return False
+        _adopt(obj, sender, found)
+        return True
+    if obj.id is None:
+        raise VtormError(f"{_name(obj)}: its {operation} is in doubt but it has no id")
+    try:
+        row = sender.retrieve(obj.id)
+    except (AccessDeniedError, RecordNotFoundError):
+        row = None
+    if operation == "delete":
+        obj._state.in_doubt = None
+        if row is None:
+            uow = active_unit_of_work()
+            if uow is not None:
+                uow._forget(obj)
+            _record_deleted(obj)
+            return True
+        _keep_changes(obj, sender, row)
+        return False
+    if row is None:
+        raise type(obj).DoesNotExist(
+            f"{_name(obj)}: its {operation} was in doubt, and the record no longer exists"
+        )
+    done = _holds(obj, pending.element, row)
+    obj._state.in_doubt = None
+    _keep_changes(obj, sender, row)
+    return done
+
+
+def _adopt(obj: Model, client: Client, ident: str) -> None:
+    """Make ``obj`` the stored record ``ident`` (checked to be of its module)."""
+    meta = type(obj)._meta
+    if meta.id_prefix and ident.partition("x")[0] != meta.id_prefix:
+        raise ValidationError(
+            f"{_name(obj)}: {ident!r} is not a {meta.module} id (their prefix is "
+            f"{meta.id_prefix})"
+        )
+    row = client.retrieve(ident)
+    obj._state.loaded = {}
+    obj._state.in_doubt = None
+    record(obj, client, row)
+    uow = active_unit_of_work()
+    if uow is not None:
+        uow._merge(obj)
+
+
+def _keep_changes(obj: Model, client: Client, row: Mapping[str, Any]) -> None:
+    """Take ``row`` as the snapshot, keeping every value ``obj`` holds that differs."""
+    values = {name: getattr(obj, name) for name in type(obj)._meta.fields}
+    record(obj, client, row)
+    meta = type(obj)._meta
+    for name, value in values.items():
+        info = meta.fields[name]
+        if info.editable and not wire_equal(info, value, row.get(info.wire), meta.module):
+            obj.__dict__[name] = value
+
+
+def _holds(obj: Model, element: Any, row: Mapping[str, Any]) -> bool:
+    """Whether the stored ``row`` holds every field of the ``element`` sent."""
+    meta = type(obj)._meta
+    if not isinstance(element, Mapping):
+        return False
+    for wire, sent in element.items():
+        info = meta.by_wire.get(wire)
+        if wire == "id" or info is None or not info.editable:
+            continue
+        if not wire_equal(info, to_python(info, sent), row.get(wire), meta.module):
+            return False
+    return True
+
+
+def _find_created(obj: Model, pending: InDoubtError, client: Client) -> str | None:
+    """The id of the record a create in doubt made, None when there is none."""
+    model = type(obj)
+    meta = model._meta
+    qs = model.objects.using(client).all()
+    element = pending.element if isinstance(pending.element, Mapping) else {}
+    for wire, value in element.items():
+        info = meta.by_wire.get(wire)
+        # Text is stored as sent (compared ignoring case and trailing spaces):
+        # a create can be looked up by it.
+        if (info is None or not field_type(info.type).text_like or info.type == "password"
+                or not isinstance(value, str)
+                or not value.strip() or len(value) > _LOOKUP_MAX_CHARS):
+            continue
+        try:
+            qs = qs.filter(**{info.attr: value})
+        except ValidationError:
+            continue  # a value no query can match (e.g. an emoji): not a key
+    created = meta.by_wire.get("createdtime")
+    if created is not None:
+        qs = qs.filter(**{f"{created.attr}__gte": pending.at - RESOLVE_WINDOW})
+    found = [row["id"] for row in qs.order_by("-id").values("id")[:5]]
+    if len(found) > 1:
+        error = InDoubtError(
+            f"{_name(obj)}: its create is still in doubt: {len(found)} records look like "
+            f"it ({', '.join(found)}); choose with obj.resolve('<id>'), or "
+            "obj.resolve(carried_out=False)"
+        )
+        error.operation, error.params, error.at = "create", pending.params, pending.at
+        error.cause, error.instance = pending, obj
+        obj._state.in_doubt = pending
+        raise error
+    return found[0] if found else None
 
 
 # --------------------------------------------------------------------------- many
@@ -499,9 +717,7 @@ def _write_all(
             assert row is not None
             record(obj, client, row, write)  # here, not in the workers: they see no context
             continue
-        if write.operation == "create" and isinstance(error, TransportError) and error.sent:
-            error = unknown_outcome(obj, error)
-        result.failed.append((obj, error))
+        result.failed.append((obj, _in_doubt(obj, error, client)))
         log.warning("%s of %s failed: %s", what, _name(obj), error)
     failed = {id(obj) for obj, _ in result.failed}
     result.succeeded = [obj for obj, _, _ in planned if id(obj) not in failed]
@@ -592,15 +808,18 @@ def revise_each(
     Returns how many were changed. An object of the active unit of work for
     one of them takes the answer (its own pending changes stay pending).
     Raises :class:`~vtorm.errors.FlushError` naming each record that failed,
-    after the others were done.
+    after the others were done; a revision in doubt is named with its
+    :class:`~vtorm.errors.InDoubtError` (and never sent again).
     """
     meta = model._meta
+    check_owners(client, meta, element)
     tasks = [(ident, partial(revise, client, {"id": ident, **element}, meta)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()
     for ident, row, error in run_concurrently(tasks, workers):
         if error is not None:
-            failures.append((model._from_row({"id": ident}, client), error))
+            stub = model._from_row({"id": ident}, client)
+            failures.append((stub, _in_doubt(stub, error, client)))
             continue
         known = uow._find(meta.module, ident) if uow is not None else None
         if known is not None and row is not None:
@@ -625,7 +844,8 @@ def delete_each(model: type[Model], client: Client, ids: Sequence[str], workers:
     uow = active_unit_of_work()
     for ident, _, error in run_concurrently(tasks, workers):
         if error is not None:
-            failures.append((model._from_row({"id": ident}, client), error))
+            stub = model._from_row({"id": ident}, client)
+            failures.append((stub, _in_doubt(stub, error, client)))
             continue
         known = uow._find(module, ident) if uow is not None else None
         if uow is not None and known is not None:

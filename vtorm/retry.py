@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -24,6 +24,7 @@ from vtorm.errors import (
     TransportError,
     UnsupportedOperationError,
     VtormError,
+    in_doubt,
 )
 from vtorm.operations import OperationSpec
 
@@ -77,11 +78,17 @@ def send_with_retries(
     retries: int,
     backoff: Backoff,
     detail: str = "",
+    params: Mapping[str, Any] | None = None,
 ) -> Any:
     """The result of ``attempt()``, tried up to ``retries`` more times while that may help.
 
     An operation that is not safe to repeat is tried again only after a
-    failure that proves nothing was sent. ``detail`` names the request in log lines.
+    failure that proves nothing was sent. A write (``spec.writes``) whose
+    outcome is unknown -- answered with something that is not the envelope,
+    or whose answer was lost -- raises :class:`~vtorm.errors.InDoubtError`
+    carrying ``params`` (what was sent): at once for an HTTP 2xx answer (the
+    server ran it; sending it again cannot help), once retrying is over
+    otherwise. ``detail`` names the request in log lines.
     """
     tries = 0
     uncertain = False  # an earlier attempt may have been carried out
@@ -96,16 +103,44 @@ def send_with_retries(
             log.info("delete%s: already carried out by an earlier attempt", detail)
             return {"status": "successful"}
         except (TransportError, ProtocolError) as error:
+            reached = _reached(error)
+            if spec.writes and isinstance(error, ProtocolError) and 200 <= error.status < 300:
+                raise in_doubt(error, params or {}, _why(error), spec.name) from error
             if not may_heal(error):
+                if spec.writes and (uncertain or reached):
+                    raise in_doubt(error, params or {}, _why(error), spec.name) from error
                 raise
-            sent = error.sent if isinstance(error, TransportError) else True
-            uncertain = uncertain or sent
-            if tries >= retries or not (spec.repeatable or not sent):
+            uncertain = uncertain or reached
+            if tries >= retries or not (spec.repeatable or not reached):
+                if spec.writes and uncertain:
+                    raise in_doubt(error, params or {}, _why(error, tries + 1),
+                                   spec.name) from error
                 raise _final(spec, error, tries + 1) from None
             delay = backoff.delay(tries)
             tries += 1
             log.info("%s; retry %d of %d in %.0f ms", error, tries, retries, delay * 1000)
             time.sleep(delay)
+
+
+def _reached(error: TransportError | ProtocolError) -> bool:
+    """Whether the request may have reached the CRM's code (and a write have run)."""
+    if isinstance(error, TransportError):
+        return error.sent
+    # Redirects and client errors come from the web server before the CRM runs.
+    return not (300 <= error.status < 500) or error.status in RETRY_STATUSES
+
+
+def _why(error: TransportError | ProtocolError, attempts: int = 1) -> str:
+    tried = f" ({attempts} attempts)" if attempts > 1 else ""
+    if isinstance(error, TransportError):
+        return f"its answer was lost after the request was sent{tried}"
+    if 200 <= error.status < 300:
+        return (
+            f"it answered HTTP {error.status} with something that is not the JSON "
+            "envelope; stock 8.4 does so for an owner that does not exist, after "
+            "writing the record"
+        )
+    return f"it answered HTTP {error.status} with something that is not the JSON envelope{tried}"
 
 
 def _final(spec: OperationSpec, error: TransportError | ProtocolError, attempts: int) -> VtormError:

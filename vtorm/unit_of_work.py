@@ -9,9 +9,12 @@ other run concurrently. One object's failure does not stop the others: the
 failures are raised together in a :class:`~vtorm.errors.FlushError`, and the
 failed objects stay pending so the commit can be repeated.
 
-A create whose answer was lost may have been carried out: such an object is
-reported with an unknown outcome and put aside in :attr:`UnitOfWork.in_doubt`;
-later commits leave it alone until it is given to :meth:`UnitOfWork.add` again.
+A write whose outcome is unknown (:class:`~vtorm.errors.InDoubtError`: its
+answer was lost, or was not the envelope) may have been carried out: its
+object is reported and put aside in :attr:`UnitOfWork.in_doubt`; later commits
+leave it alone until it is settled with ``obj.resolve()`` (then the next
+commit sends what is left to send) or given to :meth:`UnitOfWork.add` again
+(which sends it again as it is).
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from vtorm import context, persistence
 from vtorm.errors import (
     AccessDeniedError,
     FlushError,
+    InDoubtError,
     RecordNotFoundError,
-    TransportError,
     VtormError,
 )
 
@@ -84,7 +87,7 @@ class UnitOfWork:
     def __repr__(self) -> str:
         return (
             f"<UnitOfWork {len(self._identity)} loaded, {len(self._new)} new, "
-            f"{len(self._deleted)} to delete>"
+            f"{len(self._deleted)} to delete, {len(self._in_doubt)} in doubt>"
         )
 
     # ------------------------------------------------------------------ the block
@@ -121,17 +124,46 @@ class UnitOfWork:
     @property
     def new(self) -> list[Model]:
         """Objects to create at the next commit (as added; references are added then)."""
+        self._settle()
         return list(self._new)
 
     @property
     def deleted(self) -> list[Model]:
         """Objects to delete at the next commit."""
+        self._settle()
         return list(self._deleted)
 
     @property
     def in_doubt(self) -> list[Model]:
-        """Objects whose create may or may not have happened; not sent again until re-added."""
+        """Objects whose last write may or may not have happened (``obj.in_doubt`` holds
+        the error); commits leave them alone until they are resolved or added again."""
+        self._settle()
         return list(self._in_doubt)
+
+    def _settle(self) -> None:
+        """Take back the objects resolved since: what is left to send is sent again."""
+        with self._lock:
+            settled = [o for o in self._in_doubt if o._state.in_doubt is None]
+            if not settled:
+                return
+            self._in_doubt = [o for o in self._in_doubt if o._state.in_doubt is not None]
+            for obj in settled:
+                if any(o is obj for o in self._deleted):
+                    if obj.id is None:  # the delete was carried out
+                        self._deleted = [o for o in self._deleted if o is not obj]
+                        self._identity = {k: v for k, v in self._identity.items()
+                                          if v is not obj}
+                elif obj.id is None:
+                    if not any(o is obj for o in self._new):
+                        self._new.append(obj)  # not created: create it at the next commit
+                else:
+                    self._merge(obj)
+
+    def _put_aside(self, obj: Model) -> None:
+        with self._lock:
+            self._new = [o for o in self._new if o is not obj]
+            if not any(o is obj for o in self._in_doubt):
+                self._in_doubt.append(obj)
 
     @property
     def dirty(self) -> list[Model]:
@@ -186,11 +218,15 @@ class UnitOfWork:
     def add(self, *objs: Model) -> None:
         """Have the next commit create (new objects) or revise (loaded ones) ``objs``.
 
-        Adding an object whose create had an unknown outcome sends it again.
+        Adding an object whose write is in doubt sends it again as it is (see
+        ``obj.resolve()`` to find out first whether it was carried out).
         """
         with self._lock:
             for obj in objs:
-                self._in_doubt = [o for o in self._in_doubt if o is not obj]
+                if any(o is obj for o in self._in_doubt) or obj._state.in_doubt is not None:
+                    # given again: the caller decided to send it as it is
+                    obj._state.in_doubt = None
+                    self._in_doubt = [o for o in self._in_doubt if o is not obj]
                 if obj.id is None:
                     if not any(o is obj for o in self._new):
                         self._new.append(obj)
@@ -235,6 +271,7 @@ class UnitOfWork:
         (with the server's error), after everything else was sent. A cycle of
         references between new objects raises before anything is sent.
         """
+        self._settle()
         with self._lock:
             client = self.client
             failures: list[tuple[Model, BaseException]] = []
@@ -253,6 +290,9 @@ class UnitOfWork:
             self._new.remove(obj)
             self._merge(obj)
         doubtful = {id(o) for o in self._in_doubt}
+        for obj in self._new:
+            if obj._state.in_doubt is not None:
+                doubtful.add(id(obj))
         found: list[Model] = []
         seen: set[int] = set()
 
@@ -325,10 +365,9 @@ class UnitOfWork:
                         self._created(obj)
                         order.done(id(obj))
                         continue
-                    if isinstance(error, TransportError) and error.sent:
-                        error = persistence.unknown_outcome(obj, error)
-                        self._new = [o for o in self._new if o is not obj]
-                        self._in_doubt.append(obj)
+                    if isinstance(error, InDoubtError):
+                        persistence._in_doubt(obj, error, client)
+                        self._put_aside(obj)
                     fail(obj, error)
                 launch()
         waiting = {id(o) for o in new if o.id is None}
@@ -347,8 +386,8 @@ class UnitOfWork:
         deleted = {id(o) for o in self._deleted}
         tasks: list[tuple[tuple[Model, persistence.Write], Callable[[], dict[str, Any]]]] = []
         for obj in list(self._identity.values()):
-            if id(obj) in deleted:
-                continue
+            if id(obj) in deleted or obj._state.in_doubt is not None:
+                continue  # a write in doubt waits to be resolved
             pending = obj._pending_references()
             if pending:
                 wire, target = next(iter(pending.items()))
@@ -363,6 +402,9 @@ class UnitOfWork:
                 tasks.append(((obj, write), partial(persistence.send, client, write)))
         for (obj, write), row, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
+                if isinstance(error, InDoubtError):
+                    persistence._in_doubt(obj, error, client)
+                    self._put_aside(obj)
                 failures.append((obj, error))
             elif row is not None:
                 persistence.record(obj, client, row, write)
@@ -371,9 +413,13 @@ class UnitOfWork:
         tasks: list[tuple[Model, Callable[[], None]]] = []
         for obj in self._deleted:
             assert obj.id is not None
-            tasks.append((obj, partial(client.delete, obj.id)))
+            if obj._state.in_doubt is None:
+                tasks.append((obj, partial(client.delete, obj.id)))
         for obj, _, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
+                if isinstance(error, InDoubtError):
+                    persistence._in_doubt(obj, error, client)
+                    self._put_aside(obj)
                 failures.append((obj, error))
                 continue
             self._forget(obj)

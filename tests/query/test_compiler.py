@@ -260,9 +260,11 @@ def test_negated_like_plan_and_statement() -> None:
         "SELECT firstname, lastname FROM Contacts ORDER BY firstname, id LIMIT 100;"
     )
     descending = query.clone(ordering=(("firstname", True),))
+    assert descending.plan.kind == "descending"  # pages by keyset, ties in id order
+    mixed = query.clone(ordering=(("firstname", True), ("lastname", True)))
     with pytest.raises(UnsupportedQueryError, match="negated LIKE"):
-        descending.plan  # noqa: B018
-    assert descending.clone(high=None).plan.reverse  # the whole result, read backwards
+        mixed.plan  # noqa: B018
+    assert mixed.clone(high=None).plan.reverse  # the whole result, read backwards
     merged = query.with_where(resolve(Contacts, Q(title="a") | ~Q(lastname__like="b")))  # type: ignore[arg-type]
     with pytest.raises(UnsupportedQueryError, match="merged in id order"):
         merged.plan  # noqa: B018

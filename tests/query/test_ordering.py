@@ -24,11 +24,13 @@ ID, DID = ("id", False), ("id", True)
         ((A, B), 50, (A, B), False),
         ((A, DB), 100, (A, DB), False),
         ((DA,), 10, (DA,), False),
-        ((DA,), None, (A, ID), True),
+        ((DA,), None, (DA,), False),
+        ((DA,), 500, (DA,), False),
         ((DA, DB), None, (A, B, ID), True),
         ((DID,), None, (DID,), False),
         ((A, DID), None, (A, DID), False),
-        ((DA, ID), None, (A, DID), True),
+        ((DA, ID), None, (DA,), False),
+        ((DA, DID), 150, (DA,), False),
         ((A, ID, DB), None, (A, ID), False),
     ],
 )
@@ -45,7 +47,7 @@ def test_plans(requested, window, server, reverse) -> None:  # type: ignore[no-u
         ((DA, B), 10, "cannot be expressed"),
         ((A, DB), None, "cannot be paged reliably"),
         ((A, DB), 101, "cannot be paged reliably"),
-        ((DA,), 500, "cannot be paged reliably"),
+        ((A, DB), 500, "order by one descending column alone"),
         ((DA, DB), 10, "whole result"),
     ],
 )
@@ -72,10 +74,27 @@ def test_statements() -> None:
     assert str(q(low=5, high=5)) == ""
 
 
-def test_reverse_plan_reads_from_the_start() -> None:
+def test_descending_plan_reads_from_the_start() -> None:
     query = q(ordering=(("lastname", True),), low=3)
-    assert str(query) == "SELECT * FROM Contacts ORDER BY lastname, id LIMIT 100;"
-    assert query.plan.reverse
+    assert str(query) == "SELECT * FROM Contacts ORDER BY lastname DESC LIMIT 100;"
+    assert query.plan.kind == "descending" and query.plan.id_descending
+    ties_up = q(ordering=(("lastname", True), ("id", False)), high=150)
+    assert str(ties_up) == "SELECT * FROM Contacts ORDER BY lastname DESC LIMIT 100;"
+    assert ties_up.plan.kind == "descending" and not ties_up.plan.id_descending
+    assert str(q(ordering=(("lastname", True), ("id", True)), high=50)) == (
+        "SELECT * FROM Contacts ORDER BY lastname DESC LIMIT 51;"
+    )
+    both = q(ordering=(("lastname", True), ("firstname", True)))
+    assert str(both) == "SELECT * FROM Contacts ORDER BY lastname, firstname, id LIMIT 100;"
+    assert both.plan.reverse and both.plan.kind == "reverse"
+
+
+def test_ordering_columns_are_selected() -> None:
+    # 8.4 answers an ORDER BY on a column the statement does not join with an
+    # empty success; paging reads the ordering values of every row too.
+    query = q(columns=("lastname",), ordering=(("email", False),))
+    assert str(query) == "SELECT lastname, email FROM Contacts ORDER BY email, id LIMIT 100;"
+    assert query.extra_columns == ("email",)
 
 
 def test_split_filter_needs_id_order() -> None:

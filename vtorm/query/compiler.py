@@ -21,8 +21,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, Final, Union
 from urllib.parse import quote as url_quote
+
+import attrs
 
 from vtorm.errors import FieldError, UnsupportedQueryError, ValidationError
 from vtorm.query.lookups import LIKE_FAMILY, OPERATORS, canonical, like_pattern, quote
@@ -321,8 +323,13 @@ def to_dnf(node: Node) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(result))
 
 
-class Group(NamedTuple):
+@attrs.frozen
+class Group:
     """One stream of requests: rows matching ``where`` ("" : every record).
+
+    ``terms`` are the ANDed groups ORed in ``where``, so that a condition can
+    be ANDed into each of them (the language has no brackets); ``("",)``
+    when ``where`` is empty.
 
     A group with negated LIKE leaves is sent without them (``where`` is the rest
     of the group) and answered client-side: rows whose id matches one of the
@@ -334,6 +341,15 @@ class Group(NamedTuple):
     where: str
     minus: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    terms: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def disjuncts(self) -> tuple[str, ...]:
+        """The ANDed groups ORed in ``where``."""
+        if self.terms:
+            return self.terms
+        if " OR " in self.where:
+            raise ValueError(f"a Group with an OR in {self.where!r} needs its terms")
+        return (self.where,)
 
 
 def where_groups(node: Node) -> tuple[str, ...]:
@@ -369,7 +385,7 @@ def stream_groups(node: Node) -> tuple[Group, ...]:
     if not conjunctions:
         return ()
     if conjunctions == [()]:
-        return (Group(""),)
+        return (Group("", terms=("",)),)
     groups: list[Group] = []
     filtered: list[Group] = []
     current: list[str] = []
@@ -382,12 +398,12 @@ def stream_groups(node: Node) -> tuple[Group, ...]:
         text = " AND ".join(conj)
         cost = _checked_len(text)
         if current and (len(current) >= MAX_TERMS or size + cost > MAX_WHERE_CHARS):
-            groups.append(Group(" OR ".join(current)))
+            groups.append(Group(" OR ".join(current), terms=tuple(current)))
             current, size = [], 0
         current.append(text)
         size += cost
     if current:
-        groups.append(Group(" OR ".join(current)))
+        groups.append(Group(" OR ".join(current), terms=tuple(current)))
     return (*groups, *filtered)
 
 
@@ -402,7 +418,7 @@ def _minus_group(conj: tuple[str, ...]) -> Group:
         _checked_len(text)
     # The comparison text starts with the column's wire name.
     required = tuple(dict.fromkeys(like.partition(" ")[0] for like in likes))
-    return Group(where, minus, required)
+    return Group(where, minus, required, terms=(where,))
 
 
 def _checked_len(text: str) -> int:
@@ -413,6 +429,14 @@ def _checked_len(text: str) -> int:
             f"({cost} characters in the URL): {text[:120]}..."
         )
     return cost
+
+
+def where_length(text: str) -> int:
+    """An upper bound of the URL-encoded length of a WHERE clause (exact when long)."""
+    raw = len(text.encode("utf-8"))
+    if raw * 3 <= MAX_WHERE_CHARS:
+        return raw * 3
+    return len(url_quote(text, safe=""))
 
 
 def _where_len(text: str) -> int:

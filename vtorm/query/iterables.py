@@ -39,7 +39,7 @@ class BaseIterable(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         raise NotImplementedError  # pragma: no cover - every subclass says what it yields
 
-    def _rows(self) -> tuple[Any, Iterator[paging.Row]]:
+    def _rows(self) -> tuple[Any, paging.RowStream]:
         client = self.queryset._client_or_default()
         return client, paging.rows(client, self.queryset.query)
 
@@ -60,7 +60,11 @@ class ModelIterable(BaseIterable[Any]):
         uow = active_unit_of_work()
         for row in rows:
             obj = from_row(row, client)
-            yield uow._merge(obj) if uow is not None else obj
+            if uow is not None:
+                obj = uow._merge(obj)
+            # A save() of this object that moves it in the order is noted by the stream.
+            rows.watch(obj)
+            yield obj
 
 
 class ValuesIterable(BaseIterable[dict[str, Any]]):

@@ -1,20 +1,36 @@
 """How a requested ordering is fetched, given the server's ORDER BY rule.
 
 ``ORDER BY a, b DESC`` sorts ``a`` ascending and ``b`` descending: one
-direction, at the end, for the last column only. So the server can sort by
-ascending columns followed by at most one descending column. Paging through
-more than one request also needs a unique order, or rows would move between
-pages: ``id`` is appended as a tiebreaker when that keeps the rule.
+direction, at the end, for the last column only. Paging through more than one
+request needs a total order (rows would move between pages otherwise), so
+``id`` ends every paged ordering, and pages follow each other by keyset: the
+next page is the rows after the last one read (``id > '12x345'``), never an
+offset, so a loop that deletes or changes the records it was given misses
+nothing (see :mod:`vtorm.query.paging`). Each plan has a ``kind``:
 
-Every other ordering is either the exact reverse of one the server can page
-(``-a, -b`` is ``a, b, id`` read backwards), answered by fetching the whole
-result and reversing it -- allowed only when the whole result is wanted
-anyway -- or refused.
+``keyset``
+    ascending columns, then ``id`` in either direction: the server sorts
+    exactly as asked (``ORDER BY a, b, id DESC``).
+``descending``
+    one descending column, then ``id`` in either direction
+    (``order_by("-lastname")``, ``order_by("-lastname", "id")``): pages are
+    sent as ``ORDER BY lastname DESC`` and ties are put in id order by the
+    client, with the tie group at a page boundary read on its own, in id order.
+``single``
+    at most one page (a slice of up to 100 rows) in an order the server can
+    sort but not page (``order_by("a", "-b")[:20]``, or no ``id`` at the
+    end): one statement orders its own ties consistently.
+``reverse``
+    the exact reverse of a ``keyset`` order (``order_by("-a", "-b")``): the
+    whole result is read before the first row is returned, then reversed;
+    allowed only when the whole result is wanted anyway.
+
+Every other ordering is refused before anything is sent.
 """
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from vtorm.errors import UnsupportedQueryError
 from vtorm.query.compiler import PAGE
@@ -22,16 +38,38 @@ from vtorm.query.compiler import PAGE
 Ordering = tuple[tuple[str, bool], ...]
 """(wire name, descending) pairs."""
 
+Kind = Literal["keyset", "descending", "single", "reverse"]
+
 BY_ID: Final[Ordering] = (("id", False),)
 
 
 class OrderPlan(NamedTuple):
-    """``server``: the ORDER BY to send; ``reverse``: read the full result backwards;
-    ``unique``: the order is total, so pages are stable."""
+    """How to fetch an ordering.
+
+    ``server``: the ORDER BY to send; ``reverse``: read the full result
+    backwards; ``unique``: the order is total, so pages are stable; ``kind``:
+    see the module's docstring.
+    """
 
     server: Ordering
     reverse: bool
     unique: bool
+    kind: Kind = "keyset"
+    #: descending plans: whether ties run from the highest id down
+    ties_descending: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The ordering's columns other than ``id``, in order."""
+        return tuple(wire for wire, _ in self.server if wire != "id")
+
+    @property
+    def id_descending(self) -> bool:
+        """Whether rows of equal columns follow each other from the highest id down,
+        in the order the server is asked for."""
+        if self.kind == "descending":
+            return self.ties_descending
+        return any(wire == "id" and desc for wire, desc in self.server)
 
 
 def _sendable(order: Ordering) -> bool:
@@ -80,33 +118,38 @@ def _plan(requested: Ordering, window: int | None, describe: str) -> OrderPlan:
             return OrderPlan(order, False, True)
         if one_request:
             # One statement orders its own ties consistently: keep the user's order as is.
-            return OrderPlan(order, False, False)
+            return OrderPlan(order, False, False, "single")
         if not order[-1][1]:
             return OrderPlan((*order, ("id", False)), False, True)
-        if len(order) == 1 and window is None:
-            return OrderPlan(((order[0][0], False), ("id", False)), True, True)
+        if len(order) == 1:
+            # -a: ties in id order, from the highest id down (the reverse of a, id)
+            return OrderPlan(order, False, True, "descending", True)
         raise UnsupportedQueryError(
             f"{describe}: order_by({_show(requested)}) over more than {PAGE} rows cannot "
             "be paged reliably: only the last column can be descending, so no 'id' "
-            "tiebreaker can follow it and tied rows would move between pages; end the "
-            "ordering with '-id', or take at most one page (a slice of up to "
-            f"{PAGE} rows)"
+            "tiebreaker can follow it and tied rows would move between pages; order by "
+            f"one descending column alone (order_by('-b') pages), or take at most one "
+            f"page (a slice of up to {PAGE} rows)"
         )
+    if len(order) == 2 and order[0][1] and order[1][0] == "id":
+        # -a, id / -a, -id: sent as ORDER BY a DESC, ties put in id order
+        return OrderPlan(order[:1], False, True, "descending", order[1][1])
     flipped = _flip(order)
     if _sendable(flipped) and (unique or not flipped[-1][1]):
         if window is None:
             server = flipped if unique else (*flipped, ("id", False))
-            return OrderPlan(server, True, True)
+            return OrderPlan(server, True, True, "reverse")
         raise UnsupportedQueryError(
             f"{describe}: order_by({_show(requested)}) on a slice needs the whole result "
             "read backwards (the server's ORDER BY has one direction, for the last "
-            "column only); iterate the unsliced queryset, or order ascending"
+            "column only); iterate the unsliced queryset, or order by one descending "
+            "column (with 'id' or '-id' after it at most)"
         )
     raise UnsupportedQueryError(
         f"{describe}: order_by({_show(requested)}) cannot be expressed: the server's "
         "ORDER BY has one direction, which applies to the last column only, so a "
         "descending column can only come last (order_by('a', '-b') works, "
-        "order_by('-a', 'b') does not)"
+        "order_by('-a', 'b') does not; order_by('-a') and order_by('-a', '-id') do)"
     )
 
 

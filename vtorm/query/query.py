@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from vtorm.errors import UnsupportedQueryError
 from vtorm.query.compiler import PAGE, TRUE, Group, Node, stream_groups
 from vtorm.query.ordering import BY_ID, Ordering, OrderPlan, order_sql, plan_order
+from vtorm.types import field_type
 
 if TYPE_CHECKING:
     from vtorm.model import Model
@@ -87,7 +88,6 @@ class Query:
     def _make_plan(self) -> OrderPlan:
         groups = self.groups
         client_side = self.client_side
-        self._select_columns(client_side)
         window = None if self.high is None else self.high - self.low
         if len(groups) > 1:
             window = None  # every stream is read from its start and merged
@@ -115,27 +115,63 @@ class Query:
                 f"({why}), and their rows can only be merged in id order; drop "
                 "order_by() or simplify the filter"
             )
+        if plan.kind == "descending" and field_type(self.field_type(plan.columns[0])).id_like:
+            # A reference to a deleted record reads as empty wherever its number
+            # sorts, so it cannot bound a page: read the whole result backwards.
+            # (read backwards: ties from the highest id down are read lowest first)
+            plan = OrderPlan(((plan.columns[0], False), ("id", not plan.id_descending)), True,
+                             True, "reverse")
+        self._select_columns(client_side, plan)
         return plan
 
-    def _select_columns(self, client_side: bool) -> None:
+    def _select_columns(self, client_side: bool, plan: OrderPlan) -> None:
         columns = self.columns
         self._extra = ()
-        if client_side and columns:
-            # The empty-field rule is checked on the rows: fetch those columns.
-            wanted = {c for g in self.streams for c in g.required}
-            self._extra = tuple(sorted(wanted.difference(columns)))
+        if columns:
+            # Paging reads the ordering columns of every row (and 8.4 answers an
+            # ORDER BY on a column of a table the statement does not join with
+            # an empty success); the empty-field rule of a client-side step
+            # is checked on the rows too.
+            wanted = dict.fromkeys(plan.columns)
+            if client_side:
+                wanted.update(dict.fromkeys(sorted({c for g in self.streams for c in g.required})))
+            self._extra = tuple(c for c in wanted if c not in columns and c != "id")
         self._select = ", ".join((*columns, *self._extra)) if columns else "*"
 
-    def statement(self, where: str, offset: int, limit: int) -> str:
-        """One page's statement: ``limit`` rows from ``offset`` in the plan's order."""
+    @property
+    def order_text(self) -> str:
+        """The ORDER BY of the plan (``lastname, id``)."""
         if self._plan is None:
             self.plan  # noqa: B018 (computes the ORDER BY text)
-        head = f"SELECT {self._select} FROM {self.module}"
+        return self._order
+
+    @property
+    def select_text(self) -> str:
+        """The SELECT list sent (``*``, or the columns with those paging needs)."""
+        if self._plan is None:
+            self.plan  # noqa: B018 (computes the SELECT list)
+        return self._select
+
+    def field_type(self, wire: str) -> str:
+        """The Vtiger type of the column ``wire`` (``"id"`` for the id)."""
+        if wire == "id":
+            return "id"
+        info = self.model._meta.by_wire.get(wire)
+        return info.type if info is not None else "string"
+
+    def sql(self, where: str, order: str, offset: int, limit: int,
+            select: str | None = None) -> str:
+        """One statement: ``limit`` rows from ``offset`` of ``where`` in ``order``."""
+        head = f"SELECT {select or self.select_text} FROM {self.module}"
         if where:
             head = f"{head} WHERE {where}"
         if offset:
-            return f"{head} ORDER BY {self._order} LIMIT {offset}, {limit};"
-        return f"{head} ORDER BY {self._order} LIMIT {limit};"
+            return f"{head} ORDER BY {order} LIMIT {offset}, {limit};"
+        return f"{head} ORDER BY {order} LIMIT {limit};"
+
+    def statement(self, where: str, offset: int, limit: int) -> str:
+        """One page's statement: ``limit`` rows from ``offset`` in the plan's order."""
+        return self.sql(where, self.order_text, offset, limit)
 
     def count_statement(self) -> str:
         """``SELECT count(*)`` with the (single) WHERE clause."""
@@ -147,8 +183,15 @@ class Query:
         high = self.high
         if self.streams[0].minus:
             return 0, PAGE  # rows are skipped client-side: read from the start, by pages
-        if len(self.groups) > 1 or self.plan.reverse:
+        plan = self.plan
+        if plan.reverse:
+            return 0, PAGE  # the whole result is read, then reversed
+        if len(self.groups) > 1:
             return 0, (PAGE if high is None else min(PAGE, high))
+        if plan.kind == "descending":
+            # read from the start (ties are ordered by the client), one row more
+            # than wanted: the last tie group of a page is read on its own
+            return 0, (PAGE if high is None else min(PAGE, high + 1))
         return self.low, (PAGE if high is None else min(PAGE, high - self.low))
 
     def id_query(self) -> Query:

@@ -259,6 +259,9 @@ class QuerySet(Generic[M]):
         """Stream the results, one page of rows in memory at a time, keeping none.
 
         Sends the requests again each time, even if the queryset was evaluated.
+        Pages follow each other by keyset, so the loop may delete or change the
+        records it is given: each record matching when it starts is yielded
+        once (see :mod:`vtorm.query.paging`).
         """
         del chunk_size  # pages are the server's 100 rows
         return iter(self._iterable_class(self))

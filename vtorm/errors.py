@@ -119,6 +119,29 @@ class DuplicateError(VtigerError):
     """A duplicate-prevention rule refused the record (the server's integer code ``0``)."""
 
     codes = frozenset({"0", "DUPLICATE_RECORD", "DUPLICATES_FOUND"})
+    hints: ClassVar[dict[str, str]] = dict.fromkeys(
+        codes,
+        "Another record of the module already holds this value in a field its "
+        "duplicate prevention checks (on a stock CRM: Accounts.accountname; letter "
+        "case, accents and trailing spaces ignored): find that record and use it, "
+        "or choose another value",
+    )
+
+
+class UnknownUserError(AuthenticationError, AccessDeniedError):
+    """``getchallenge`` refused the user name: the CRM has no active user of that name.
+
+    The server answers ``ACCESS_DENIED``, so this is an :class:`AccessDeniedError`
+    too; it is raised by the login, as every other refused login is.
+    """
+
+    codes = frozenset()
+    hints: ClassVar[dict[str, str]] = {
+        "ACCESS_DENIED": (
+            "The CRM has no active user of this name: check the user name "
+            "(VTIGER_USERNAME); it is the user's login name, such as admin"
+        ),
+    }
 
 
 _SUBCLASSES: tuple[type[VtigerError], ...] = (
@@ -272,11 +295,14 @@ def in_doubt(
         return cause
     operation = operation or getattr(cause, "operation", None)
     what = operation or "the write"
+    # A ProtocolError adds its status and excerpt to any message: give it the cause's
+    # explanation alone, so that they are not written twice.
+    told = cause.detail if isinstance(cause, ProtocolError) else str(cause)
     message = (
         f"{what} is in doubt, its outcome unknown: {what} was not sent again because "
         f"the server may have carried it out ({note}); settle it before writing again "
         "(Model.resolve()). "
-        f"Cause: {cause}"
+        f"Cause: {told}"
     )
     cls = _in_doubt_class(type(cause))
     error: InDoubtError

@@ -11,6 +11,7 @@ import attrs
 
 from vtorm.errors import FieldError, VtormError
 from vtorm.migrate.convert import wire_of
+from vtorm.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from vtorm import FieldInfo, Model
@@ -64,7 +65,9 @@ def field_named(model: type[Model], name: str) -> FieldInfo:
     meta = model._meta
     info = meta.by_wire.get(name) or meta.fields.get(name)
     if info is None:
-        raise FieldError(f"{meta.module} has no field {name!r}")
+        raise FieldError(
+            f"{meta.module} has no field {name!r}{did_you_mean(name, meta.by_wire)}"
+        )
     return info
 
 

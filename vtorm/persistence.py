@@ -59,6 +59,7 @@ from vtorm.errors import (
 )
 from vtorm.owners import check_owners
 from vtorm.query import paging
+from vtorm.suggest import did_you_mean
 from vtorm.types import field_type, to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
@@ -229,7 +230,8 @@ def _resolve_fields(obj: Model, names: Iterable[str]) -> set[str]:
     for name in names:
         info = meta.fields.get(name) or meta.by_wire.get(name)
         if info is None:
-            raise FieldError(f"{type(obj).__name__} has no field {name!r} (in update_fields)")
+            hint = did_you_mean(name, meta.fields)
+            raise FieldError(f"{type(obj).__name__} has no field {name!r}{hint} (in update_fields)")
         if info.read_only:
             raise FieldError(
                 f"{type(obj).__name__}.{info.attr} is read-only: the server ignores it "
@@ -255,7 +257,10 @@ def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]
         info = meta.fields.get(name) or meta.by_wire.get(name)
         if info is None:
             choices = ", ".join(i.attr for i in meta.editable)
-            raise FieldError(f"{model.__name__} has no field {name!r}; choices are: {choices}")
+            raise FieldError(
+                f"{model.__name__} has no field {name!r}{did_you_mean(name, meta.fields)}; "
+                f"choices are: {choices}"
+            )
         if info.read_only:
             raise FieldError(f"{model.__name__}.{info.attr} is read-only: it cannot be updated")
         wire = to_wire(info, value, meta.module)

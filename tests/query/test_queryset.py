@@ -724,3 +724,10 @@ def test_count_of_a_negated_like_never_uses_count_star(counter: Any) -> None:
             "SELECT id, lastname FROM Contacts ORDER BY id LIMIT 100;",
             f"SELECT id, lastname FROM Contacts WHERE id > '{abe}' ORDER BY id LIMIT 100;",
         ]
+
+
+def test_using_takes_a_client_not_a_database_alias() -> None:
+    with pytest.raises(TypeError, match=r"using\(\) takes a vtorm.Client, not 'default'"):
+        Contacts.objects.using("default")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes a vtorm.Client"):
+        Contacts.objects.filter(lastname="Smith").using(None)  # type: ignore[arg-type]

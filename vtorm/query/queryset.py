@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from vtorm import persistence
+from vtorm.client import Client
 from vtorm.context import client_for
 from vtorm.errors import VtormError
 from vtorm.query import paging
@@ -36,7 +37,6 @@ from vtorm.query.query import Query
 
 if TYPE_CHECKING:
     from vtorm.changes import ChangeFeed
-    from vtorm.client import Client
     from vtorm.model import FieldInfo, Model
     from vtorm.persistence import BulkResult
 
@@ -152,6 +152,9 @@ class QuerySet(Generic[M]):
 
     def using(self, client: Client) -> QuerySet[M]:
         """Send this queryset's requests through ``client``."""
+        if not isinstance(client, Client):
+            # Django's using() takes a database alias: say what vtorm's takes, at once.
+            raise TypeError(f"using() takes a vtorm.Client, not {client!r}")
         new = self._clone()
         new._client = client
         return new

@@ -59,6 +59,7 @@ from vtorm.errors import (
 )
 from vtorm.owners import check_owners
 from vtorm.query import paging
+from vtorm.references import check_references, directory
 from vtorm.suggest import did_you_mean
 from vtorm.types import field_type, to_python, to_wire, wire_equal
 
@@ -278,12 +279,17 @@ def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]
 def send(client: Client, write: Write) -> dict[str, Any]:
     """Send ``write`` through ``client``; the server's answer (the stored record).
 
-    An owner that is no user or group of the client is refused first
-    (:func:`vtorm.owners.check_owners`).
+    An owner that is no user or group of the client, and a reference to a
+    record the client cannot find, are refused first
+    (:func:`vtorm.owners.check_owners`, :func:`vtorm.references.check_references`).
     """
     check_owners(client, write.meta, write.element)
+    check_references(client, write.meta, write.element)
     if write.operation == "create":
-        return client.create(write.meta.module, write.element)
+        row = client.create(write.meta.module, write.element)
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            directory(client).seen(row["id"])  # later writes may refer to it
+        return row
     current = _unchanged_since(client, write) if write.modifiedtime is not None else None
     return revise(client, write.element, write.meta, current)
 
@@ -493,10 +499,16 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
     _refuse_in_doubt(obj)
     sender = client_for(client, obj)
     try:
-        sender.delete(obj.id)
+        delete_record(sender, obj.id)
     except InDoubtError as error:
         raise _in_doubt(obj, error, sender) from error.cause
     _record_deleted(obj)
+
+
+def delete_record(client: Client, ident: str) -> None:
+    """Delete the record ``ident``; reference checks no longer take it to exist."""
+    directory(client).gone(ident)  # first: a delete in doubt may have happened
+    client.delete(ident)
 
 
 def refresh(obj: Model, *, client: Client | None = None) -> None:
@@ -818,6 +830,7 @@ def revise_each(
     """
     meta = model._meta
     check_owners(client, meta, element)
+    check_references(client, meta, element)
     tasks = [(ident, partial(revise, client, {"id": ident, **element}, meta)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()
@@ -844,7 +857,7 @@ def delete_each(model: type[Model], client: Client, ids: Sequence[str], workers:
     each record that failed, after the others were done.
     """
     module = model._meta.module
-    tasks = [(ident, partial(client.delete, ident)) for ident in ids]
+    tasks = [(ident, partial(delete_record, client, ident)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()
     for ident, _, error in run_concurrently(tasks, workers):

@@ -729,5 +729,5 @@ def test_count_of_a_negated_like_never_uses_count_star(counter: Any) -> None:
 def test_using_takes_a_client_not_a_database_alias() -> None:
     with pytest.raises(TypeError, match=r"using\(\) takes a vtorm.Client, not 'default'"):
         Contacts.objects.using("default")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="takes a vtorm.Client"):
+    with pytest.raises(TypeError, match=r"takes a vtorm\.Client"):
         Contacts.objects.filter(lastname="Smith").using(None)  # type: ignore[arg-type]

@@ -151,6 +151,7 @@ def test_serve_help_says_the_default_port_is_a_free_one() -> None:
     result = _refused("--help")
     assert result.returncode == 0
     assert "default: a free one" in " ".join(result.stdout.split())
+    assert "(default 127.0.0.1: this machine only)" in " ".join(result.stdout.split())
 
 
 def test_emulator_fixture_in_a_user_test_suite(pytester: pytest.Pytester) -> None:

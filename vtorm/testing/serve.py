@@ -47,7 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="port to listen on (default: a free one, printed at start)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
     parser.add_argument(
         "--schema", metavar="DIR", default=None, help="describe dump to emulate (default: stock)"
     )

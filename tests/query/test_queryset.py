@@ -731,3 +731,30 @@ def test_using_takes_a_client_not_a_database_alias() -> None:
         Contacts.objects.using("default")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"takes a vtorm\.Client"):
         Contacts.objects.filter(lastname="Smith").using(None)  # type: ignore[arg-type]
+
+
+def test_evaluating_many_records_says_to_stream_them(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from vtorm.query import queryset
+
+    with Emulator() as crm:
+        client = vtorm.Client(crm.url, crm.username, crm.access_key)
+        for n in range(5):
+            client.create("Contacts", {"lastname": f"Many {n}", "assigned_user_id": "19x1"})
+        contacts = Contacts.objects.using(client)
+        monkeypatch.setattr(queryset, "KEEP_WARNING", 3)
+        with caplog.at_level("WARNING", logger="vtorm.query"):
+            assert len(list(contacts.all())) == 5  # every record, read on past the warning
+        (record,) = caplog.records
+        assert record.getMessage() == (
+            "Contacts: evaluating a QuerySet keeps every record in memory (3 read so far, and "
+            "more coming); to walk many records, loop over qs.iterator(), which holds 100 at "
+            "a time"
+        )
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="vtorm.query"):
+            assert len(list(contacts.iterator())) == 5
+            assert len(contacts.all()[:2]) == 2
+        assert caplog.records == []
+        client.close()

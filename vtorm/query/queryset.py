@@ -16,6 +16,8 @@ Manager is built from this class (see :mod:`vtorm.query.manager`).
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -44,6 +46,11 @@ __all__ = ["QuerySet", "queryset_only"]
 
 M = TypeVar("M", bound="Model")
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("vtorm.query")
+
+#: Records an evaluation reads before it warns that iterator() would hold fewer.
+KEEP_WARNING = 10_000
 
 
 def queryset_only(method: F) -> F:
@@ -244,7 +251,20 @@ class QuerySet(Generic[M]):
     def _fetch_all(self) -> list[Any]:
         """The results, read in one pass the first time and kept."""
         if self._result_cache is None:
-            self._result_cache = list(self._iterable_class(self))
+            rows = iter(self._iterable_class(self))
+            kept = list(itertools.islice(rows, KEEP_WARNING))
+            if len(kept) == KEEP_WARNING:
+                # A loop over a whole large module holds it all (about 4 KB a
+                # record) before its first turn: say so while it still reads.
+                log.warning(
+                    "%s: evaluating a QuerySet keeps every record in memory (%d read so "
+                    "far, and more coming); to walk many records, loop over "
+                    "qs.iterator(), which holds 100 at a time",
+                    self.model.__name__,
+                    KEEP_WARNING,
+                )
+                kept.extend(rows)
+            self._result_cache = kept
         return self._result_cache
 
     def __iter__(self) -> Iterator[M]:

@@ -208,6 +208,15 @@ def plan_save(
     if not send:
         return None
     meta = type(obj)._meta
+    cleared = [
+        meta.by_wire[w] for w, v in send.items() if _mandatory(meta.by_wire[w]) and _blank(v)
+    ]
+    if cleared:
+        # revise refuses an empty mandatory field (MANDATORY_FIELDS_MISSING): say so first.
+        names = ", ".join(f"{i.attr} ({i.label or i.wire})" for i in cleared)
+        raise ValidationError(
+            f"{_name(obj)}: mandatory field(s) cannot be emptied: {names}; nothing was sent"
+        )
     # Changes left out by update_fields stay on the instance, still dirty.
     kept = {meta.by_wire[w].attr: getattr(obj, meta.by_wire[w].attr) for w in changes
             if w not in send}  # fmt: skip

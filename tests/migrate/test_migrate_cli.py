@@ -334,3 +334,13 @@ def test_an_interrupted_import_reports_what_it_did(
     assert main(argv) == 0
     client = vtorm.Client(env.url, env.username, env.access_key)
     assert sorted(r["lastname"] for r in rows(client, "Contacts")) == ["Lee", "Ray"]
+
+
+def test_an_export_into_a_missing_directory_names_the_file_asked_for(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "x.csv"
+    assert main(["export", "Contacts", "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm export: error: cannot write {out}: the directory {out.parent} does not exist\n"
+    )

@@ -173,6 +173,12 @@ class RecordWriter:
         self.columns = list(columns)
         self.count = 0
         self._part = self.path.with_name(self.path.name + ".part")
+        folder = self.path.parent
+        if not folder.is_dir():
+            # Said here, or the error would name the .part file.
+            raise FileNotFoundError(
+                f"cannot write {self.path}: the directory {folder} does not exist"
+            )
         self._handle: IO[str] = open(self._part, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self._csv = csv.writer(self._handle) if self.kind == ".csv" else None
         if self._csv is not None:

@@ -246,3 +246,15 @@ def test_serve_takes_the_session_idle_lifetime() -> None:
     assert parser.parse_args(["--session-idle", "0"]).session_idle is None
     with pytest.raises(SystemExit):
         parser.parse_args(["--session-idle", "-1"])
+
+
+def test_a_port_in_use_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    from vtorm.testing import serve
+
+    with Emulator() as running:
+        port = running.url.split(":")[2].split("/")[0]
+        assert serve.main(["--port", port]) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm serve: error: port {port} of 127.0.0.1 is in use (another vtorm serve?): "
+        "choose another --port, or leave --port out for a free one\n"
+    )

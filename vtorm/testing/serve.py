@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sqlite3
 import sys
 from pathlib import Path
@@ -113,7 +114,13 @@ def run(args: argparse.Namespace) -> int:
         crm.start()
     except (OSError, ValueError, sqlite3.Error) as exc:
         # One line, as for a usage error: the port is taken, the file is not a database...
-        print(f"vtorm serve: error: {exc}", file=sys.stderr)
+        message = str(exc)
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            message = (
+                f"port {args.port} of {args.host} is in use (another vtorm serve?): "
+                "choose another --port, or leave --port out for a free one"
+            )
+        print(f"vtorm serve: error: {message}", file=sys.stderr)
         return 2
     try:
         # Inside the try: a Ctrl-C right after the lines are out still stops cleanly.

@@ -96,6 +96,17 @@ def test_mandatory_fields_are_checked_before_any_request(
     assert contact.id is None and contact._state.adding
 
 
+def test_a_missing_owner_says_what_an_owner_is(client: vtorm.Client, sent: Sent) -> None:
+    with pytest.raises(vtorm.ValidationError) as caught:
+        Contacts(lastname="Smith").save()
+    assert str(caught.value) == (
+        "Contacts: mandatory field(s) without a value: assigned_user_id (Assigned To); "
+        "nothing was sent (assigned_user_id takes the id of a user or a group: the "
+        "logged-in user's is client.user_id, such as '19x1')"
+    )
+    assert sent.ops == []
+
+
 def test_manager_create_returns_the_stored_record(client: vtorm.Client, sent: Sent) -> None:
     account = Accounts.objects.using(client).create(
         accountname="Acme", assigned_user_id="19x1", employees=12

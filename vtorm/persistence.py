@@ -178,9 +178,16 @@ def plan_create(obj: Model) -> Write:
     missing = [i for i in meta.fields.values() if _mandatory(i) and _blank(getattr(obj, i.attr))]
     if missing:
         names = ", ".join(f"{i.attr} ({i.label or i.wire})" for i in missing)
+        owner = next((i.attr for i in missing if i.type == "owner"), None)
+        hint = (
+            f" ({owner} takes the id of a user or a group: the logged-in user's is "
+            "client.user_id, such as '19x1')"
+            if owner
+            else ""
+        )
         raise ValidationError(
             f"{type(obj).__name__}: mandatory field(s) without a value: {names}; "
-            "nothing was sent"
+            f"nothing was sent{hint}"
         )
     return Write(meta, "create", obj._changes())
 

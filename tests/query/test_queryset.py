@@ -378,7 +378,7 @@ def test_slices_and_indexing(client: Any, records: Any, counter: Any) -> None:
 
 def test_negative_indexing_points_to_last_and_reverse(client: Any, records: Any) -> None:
     qs = Contacts.objects.using(client).all()
-    advice = r"use qs\.last\(\) .* qs\.reverse\(\)\[2\] for the one 3 "
+    advice = r"qs\.reverse\(\)\[2\] is the 3rd record from the end \(and qs\.last\(\)"
     with pytest.raises(ValueError, match=advice):
         qs[-3]
     with pytest.raises(ValueError, match=r"qs\.reverse\(\)\[:n\] holds the last n records"):
@@ -758,3 +758,22 @@ def test_evaluating_many_records_says_to_stream_them(
             assert len(contacts.all()[:2]) == 2
         assert caplog.records == []
         client.close()
+
+
+@pytest.mark.parametrize(
+    ("index", "advice"),
+    [
+        (-1, "use qs.last() for the last record."),
+        (-2, "qs.reverse()[1] is the 2nd record from the end (and qs.last() the last one)."),
+        (-3, "qs.reverse()[2] is the 3rd record from the end (and qs.last() the last one)."),
+        (-11, "qs.reverse()[10] is the 11th record from the end (and qs.last() the last one)."),
+        (-22, "qs.reverse()[21] is the 22nd record from the end (and qs.last() the last one)."),
+    ],
+)
+def test_a_negative_index_says_what_to_write_instead(index: int, advice: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Contacts.objects.order_by("lastname")[index]
+    assert str(caught.value) == (
+        f"Negative indexing is not supported: qs[{index}] would need the whole result "
+        f"first; {advice}"
+    )

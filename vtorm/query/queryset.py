@@ -53,6 +53,12 @@ log = logging.getLogger("vtorm.query")
 KEEP_WARNING = 10_000
 
 
+def _ordinal(n: int) -> str:
+    """``2`` -> ``"2nd"``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def queryset_only(method: F) -> F:
     """Mark a QuerySet method that ``Manager.from_queryset`` leaves off the manager.
 
@@ -204,10 +210,15 @@ class QuerySet(Generic[M]):
         cache = self._result_cache
         if isinstance(key, int):
             if key < 0:
+                instead = (
+                    "use qs.last() for the last record"
+                    if key == -1
+                    else f"qs.reverse()[{-key - 1}] is the {_ordinal(-key)} record from the "
+                    "end (and qs.last() the last one)"
+                )
                 raise ValueError(
                     f"Negative indexing is not supported: qs[{key}] would need the whole "
-                    "result first; use qs.last() for the last record, or "
-                    f"qs.reverse()[{-key - 1}] for the one {-key} from the end."
+                    f"result first; {instead}."
                 )
             if cache is not None:
                 if key >= len(cache):

@@ -79,7 +79,8 @@ class QuerySet(Generic[M, R]):
         self._query = query if query is not None else Query(model)
         self._client = client
         self._iterable_class: type[BaseIterable[Any]] = ModelIterable
-        self._fields: tuple[str, ...] = ()
+        #: The fields values() / values_list() read, in order.
+        self._fields: tuple[FieldInfo, ...] = ()
         self._result_cache: list[R] | None = None
 
     # ----------------------------------------------------------------- building
@@ -198,7 +199,7 @@ class QuerySet(Generic[M, R]):
         columns = tuple(dict.fromkeys(i.wire for i in infos)) if names else None
         new: QuerySet[M, Any] = self._clone(columns=columns)
         new._iterable_class = iterable
-        new._fields = tuple(i.attr for i in infos or self.model._meta.fields.values())
+        new._fields = infos or tuple(self.model._meta.fields.values())
         return new
 
     def _records(self, method: str) -> QuerySet[M]:
@@ -208,10 +209,6 @@ class QuerySet(Generic[M, R]):
                 f"{method}() works on records: call it before values()/values_list()"
             )
         return cast("QuerySet[M]", self)
-
-    def _field_infos(self) -> tuple[FieldInfo, ...]:
-        """The fields ``values()`` / ``values_list()`` read, in order."""
-        return tuple(field_info(self.model, name) for name in self._fields)
 
     @overload
     def __getitem__(self, key: int) -> R: ...

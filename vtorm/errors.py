@@ -272,11 +272,15 @@ def in_doubt(
         return cause
     operation = operation or getattr(cause, "operation", None)
     what = operation or "the write"
+    shown = str(cause)
+    if isinstance(cause, ProtocolError):
+        # ProtocolError adds the status and body itself: say them once.
+        shown = shown.removesuffix(f" (HTTP {cause.status}, body: {cause.excerpt!r})")
     message = (
         f"{what} is in doubt, its outcome unknown: {what} was not sent again because "
         f"the server may have carried it out ({note}); settle it before writing again "
         "(Model.resolve()). "
-        f"Cause: {cause}"
+        f"Cause: {shown}"
     )
     cls = _in_doubt_class(type(cause))
     error: InDoubtError

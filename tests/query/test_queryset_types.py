@@ -11,8 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 SNIPPET = '''\
-from typing import Any
+from typing import Any, ClassVar
 
+import attrs
 from crm_models import Contacts
 from vtorm import Q
 from vtorm.query.manager import Manager
@@ -20,8 +21,13 @@ from vtorm.query.queryset import QuerySet
 
 
 class ContactQuerySet(QuerySet[Contacts]):
-    def managers(self) -> QuerySet[Contacts]:
+    def managers(self) -> ContactQuerySet:
         return self.filter(title__like="%manager%")
+
+
+@attrs.define(kw_only=True, eq=False, slots=False)
+class Staff(Contacts):
+    objects: ClassVar[Any] = Manager.from_queryset(ContactQuerySet)()
 
 
 def names(qs: QuerySet[Contacts]) -> list[str | None]:
@@ -46,6 +52,7 @@ reveal_type(qs.values("lastname").filter(firstname="y").order_by("lastname")[:3]
 reveal_type(qs.values_list("lastname")[0])
 reveal_type(qs.values_list("lastname").get(firstname="y"))
 reveal_type(ContactQuerySet(Contacts).managers())
+reveal_type(ContactQuerySet(Contacts).filter(lastname="x").managers().order_by("email")[:9])
 reveal_type(ContactQuerySet(Contacts).values("lastname"))
 reveal_type(Contacts.objects.get_or_create(lastname="x"))
 reveal_type(Contacts.objects.in_bulk())
@@ -76,7 +83,8 @@ EXPECTED = [
     'Revealed type is "builtins.dict[builtins.str, Any] | None"',
     'Revealed type is "builtins.tuple[Any, ...]"',
     'Revealed type is "builtins.tuple[Any, ...]"',
-    f'Revealed type is "{QS}[{CONTACTS}, {CONTACTS}]"',
+    'Revealed type is "use_querysets.ContactQuerySet"',
+    'Revealed type is "use_querysets.ContactQuerySet"',
     f'Revealed type is "{QS}[{CONTACTS}, builtins.dict[builtins.str, Any]]"',
     f'Revealed type is "tuple[{CONTACTS}, builtins.bool]"',
     f'Revealed type is "builtins.dict[Any, {CONTACTS}]"',

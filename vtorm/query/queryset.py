@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
+from typing_extensions import Self
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from vtorm import persistence
@@ -90,12 +91,12 @@ class QuerySet(Generic[M, R]):
         """The compiled query; ``str()`` of it is the first statement sent."""
         return self._query
 
-    def _clone(self, **query_changes: Any) -> QuerySet[M, R]:
+    def _clone(self, **query_changes: Any) -> Self:
         return self._with(self._query.clone(**query_changes) if query_changes else self._query)
 
-    def _with(self, query: Query) -> QuerySet[M, R]:
+    def _with(self, query: Query) -> Self:
         """A copy of this queryset (of its class) with ``query``, and no results yet."""
-        new: QuerySet[M, R] = self.__class__.__new__(self.__class__)
+        new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
         new._query = query
         new._result_cache = None
@@ -105,19 +106,19 @@ class QuerySet(Generic[M, R]):
         if self._query.low or self._query.high is not None:
             raise TypeError(f"Cannot {action} a query once a slice has been taken.")
 
-    def all(self) -> QuerySet[M, R]:
+    def all(self) -> Self:
         """A copy of this queryset (evaluated again when used)."""
         return self._clone()
 
-    def none(self) -> QuerySet[M, R]:
+    def none(self) -> Self:
         """A queryset that matches nothing and sends nothing."""
         return self._clone(where=FALSE)
 
-    def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M, R]:
+    def filter(self, *args: Q, **kwargs: Any) -> Self:
         """Records matching every argument (``field__lookup=value`` or ``Q``)."""
         return self._add(args, kwargs, negate=False)
 
-    def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M, R]:
+    def exclude(self, *args: Q, **kwargs: Any) -> Self:
         """Records not matching the arguments taken together.
 
         Like every comparison on the server, a negated one is false on an empty
@@ -128,7 +129,7 @@ class QuerySet(Generic[M, R]):
         """
         return self._add(args, kwargs, negate=True)
 
-    def _add(self, args: tuple[Q, ...], kwargs: dict[str, Any], negate: bool) -> QuerySet[M, R]:
+    def _add(self, args: tuple[Q, ...], kwargs: dict[str, Any], negate: bool) -> Self:
         query = self._query
         if query.low or query.high is not None:
             raise TypeError("Cannot filter a query once a slice has been taken.")
@@ -144,7 +145,7 @@ class QuerySet(Generic[M, R]):
             node = combine(AND, (query.where, node))
         return self._with(query.with_where(node))
 
-    def order_by(self, *names: str) -> QuerySet[M, R]:
+    def order_by(self, *names: str) -> Self:
         """Order by these fields (``-name``: descending); no names: by id."""
         self._check_unsliced("reorder")
         ordering = []
@@ -154,19 +155,19 @@ class QuerySet(Generic[M, R]):
             ordering.append((info.wire, desc))
         return self._with(self._query.with_ordering(tuple(ordering)))
 
-    def reverse(self) -> QuerySet[M, R]:
+    def reverse(self) -> Self:
         """The same records in the opposite order."""
         self._check_unsliced("reverse")
         ordering = self._query.ordering or (("id", False),)
         return self._clone(ordering=tuple((w, not d) for w, d in ordering))
 
-    def using(self, client: Client) -> QuerySet[M, R]:
+    def using(self, client: Client) -> Self:
         """Send this queryset's requests through ``client``."""
         new = self._clone()
         new._client = client
         return new
 
-    def only(self, *names: str) -> QuerySet[M, R]:
+    def only(self, *names: str) -> Self:
         """Load only these fields (and ``id``); the others stay None."""
         infos = tuple(field_info(self.model, name) for name in names)
         return self._clone(columns=tuple(dict.fromkeys(i.wire for i in infos)) or None)
@@ -214,9 +215,9 @@ class QuerySet(Generic[M, R]):
     def __getitem__(self, key: int) -> R: ...
 
     @overload
-    def __getitem__(self, key: slice) -> QuerySet[M, R]: ...
+    def __getitem__(self, key: slice) -> Self: ...
 
-    def __getitem__(self, key: int | slice) -> R | QuerySet[M, R]:
+    def __getitem__(self, key: int | slice) -> R | Self:
         """``qs[i]``: one result; ``qs[m:n]``: a sliced queryset (from the results, if read)."""
         cache = self._result_cache
         if isinstance(key, int):
@@ -249,7 +250,7 @@ class QuerySet(Generic[M, R]):
             window._result_cache = cache[start:stop]
         return window
 
-    def _window(self, start: int, stop: int | None) -> QuerySet[M, R]:
+    def _window(self, start: int, stop: int | None) -> Self:
         low, high = self._query.low, self._query.high
         new_low = low + start
         new_high = high if stop is None else low + stop

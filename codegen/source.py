@@ -19,8 +19,7 @@ import attrs
 
 from vtorm.client import Client
 from vtorm.describe import LISTTYPES_FILE, describe_file, describe_files
-from vtorm.errors import VtormError
-from vtorm.suggest import did_you_mean
+from vtorm.errors import VtormError, did_you_mean
 
 from .schema import (
     Schema,

@@ -77,6 +77,24 @@ def test_url_may_be_base_or_endpoint(crm: Emulator, suffix: str) -> None:
     client.close()
 
 
+@pytest.mark.parametrize("path", ["/crm", "/crm/webservice.php", "/crm/xwebservice.php"])
+def test_a_url_that_is_not_the_endpoint_says_the_url_is_probably_wrong(
+    crm: Emulator, path: str
+) -> None:
+    base = crm.url.removesuffix("/webservice.php")
+    client = vtorm.Client(base + path, crm.username, crm.access_key, backoff=0.001)
+    recorder = Recorder(client.session)
+    with pytest.raises(vtorm.ProtocolError) as caught:
+        client.login()
+    client.close()
+    assert caught.value.status == 404
+    assert f"HTTP 404 (not found) for {client.url}: the URL is probably wrong" in str(
+        caught.value
+    )
+    assert len(recorder.requests) == 1  # a wrong URL does not heal: not retried
+    assert crm.calls == []  # the web service saw nothing
+
+
 def test_constructor_refuses_empty_credentials(crm: Emulator) -> None:
     with pytest.raises(ValueError, match="access_key"):
         vtorm.Client(crm.url, crm.username, "")

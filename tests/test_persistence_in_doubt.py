@@ -59,6 +59,7 @@ def test_a_create_answered_with_a_page_and_not_carried_out_is_created_after_reso
         Contacts.objects.create(lastname="Paged", assigned_user_id="19x1")
     contact = caught.value.instance
     assert isinstance(contact, Contacts) and isinstance(caught.value, vtorm.ProtocolError)
+    assert str(caught.value).count("(HTTP 200, body: ") == 1  # said once, not per layer
     assert creates(crm) == 1  # an HTTP 200 page to a write: not retried
     assert contact.resolve() is False
     contact.save()

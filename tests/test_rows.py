@@ -17,7 +17,7 @@ from models_fixture import WIDGET_ROW as BASE_ROW
 from models_fixture import Organizations, Widgets
 
 from vtorm import Model, ValidationError
-from vtorm.rows import converter, row_builder
+from vtorm.rows import converter, row_builder, values_builder
 from vtorm.types import field_type, to_python
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,6 +33,22 @@ def _careful(cls: type[Any], row: dict[str, Any]) -> dict[str, Any]:
 
 def _values(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in type(obj)._meta.fields}
+
+
+def _shapes(cls: type[Any], attrs: list[str], row: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """What the compiled values builders make of ``row``: dict, tuple and one value."""
+    infos = tuple(cls._meta.fields[attr] for attr in attrs)
+    return (
+        values_builder(cls, infos, "dict")(row),
+        values_builder(cls, infos, "tuple")(row),
+        values_builder(cls, infos[:1], "flat")(row),
+    )
+
+
+def _expected_shapes(cls: type[Any], attrs: list[str], row: dict[str, Any]
+                     ) -> tuple[Any, Any, Any]:
+    every = _careful(cls, row)
+    return {a: every[a] for a in attrs}, tuple(every[a] for a in attrs), every[attrs[0]]
 
 
 # A retrieve-shaped row (label, tags) with a text field that is not empty.
@@ -64,6 +80,8 @@ def test_compiled_builder_falls_back_on_unusual_shapes(
     obj = Widgets._from_row(row, None)
     assert getattr(obj, attr) == expected
     assert _values(obj) == _careful(Widgets, row)
+    assert _shapes(Widgets, [attr, "id"], row) == ({attr: expected, "id": obj.id},
+                                                   (expected, obj.id), expected)
 
 
 # Wire texts near the edges of what each type's reader and fast path accept.
@@ -96,8 +114,14 @@ def test_compiled_builder_agrees_with_the_reader_on_any_value(attr: str) -> None
         except ValidationError:
             with pytest.raises(ValidationError, match=field_info.wire):
                 Widgets._from_row(row, None)
+            for shape in ("dict", "tuple", "flat"):
+                with pytest.raises(ValidationError, match=field_info.wire):
+                    values_builder(Widgets, (field_info,), shape)(row)  # type: ignore[arg-type]
             return
         assert _values(Widgets._from_row(row, None)) == expected
+        assert _shapes(Widgets, [attr, *ALL_ATTRS], row) == _expected_shapes(
+            Widgets, [attr, *ALL_ATTRS], row
+        )
 
     check()
 
@@ -120,6 +144,47 @@ def test_builder_is_compiled_once_per_class() -> None:
     assert row_builder(Widgets) is row_builder(Widgets)
     assert row_builder(Widgets) is not row_builder(Organizations)
     assert "def build_Widgets" in (row_builder(Widgets).__doc__ or "")
+
+
+def test_values_builders_read_a_page_as_instances_do() -> None:
+    from crm_models import Contacts
+
+    rows = json.loads((FIXTURES / "page-Contacts-100.json").read_text())["result"]
+    attrs = ["lastname", "birthday", "id", "donotcall", "lastname", "assigned_user_id"]
+    for row in rows:
+        obj = Contacts._from_row(row, None)
+        dicts, tuples, flat = _shapes(Contacts, attrs, row)
+        assert dicts == {a: getattr(obj, a) for a in attrs}
+        assert tuples == tuple(getattr(obj, a) for a in attrs)
+        assert flat == obj.lastname
+
+
+def test_values_builder_is_compiled_once_per_fields_and_shape() -> None:
+    infos = (Widgets._meta.fields["price"], Widgets._meta.fields["due"])
+    made = values_builder(Widgets, infos, "tuple")
+    assert values_builder(Widgets, infos, "tuple") is made
+    assert values_builder(Widgets, infos[::-1], "tuple") is not made
+    assert values_builder(Widgets, infos, "dict") is not made
+    assert values_builder(Organizations, (Organizations._meta.fields["id"],), "flat") is not (
+        values_builder(Widgets, (Widgets._meta.fields["id"],), "flat")
+    )
+    source = made.__doc__ or ""
+    assert source.startswith("def values_Widgets(row):") and "'price'" in source
+    with pytest.raises(ValueError, match="one field, not 2"):
+        values_builder(Widgets, infos, "flat")
+
+
+def test_values_builders_kept_per_class_are_bounded() -> None:
+    fields = list(Widgets._meta.fields.values())
+    pairs = [(a, b) for a in fields for b in fields][:100]
+    assert len(pairs) == 100
+    made = [values_builder(Widgets, pair, "tuple") for pair in pairs]
+    cache = Widgets.__dict__["_vtorm_values_builders"]
+    assert len(cache) == 64
+    # The newest are kept; the oldest are compiled again when asked for.
+    assert values_builder(Widgets, pairs[-1], "tuple") is made[-1]
+    assert values_builder(Widgets, pairs[0], "tuple") is not made[0]
+    assert values_builder(Widgets, pairs[0], "tuple")(WIDGET_ROW) == made[0](WIDGET_ROW)
 
 
 def test_converter_structures_and_unstructures_models() -> None:

@@ -11,8 +11,9 @@ and :class:`ValidationError`.
 from __future__ import annotations
 
 import datetime
+import difflib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -295,14 +296,15 @@ def in_doubt(
         return cause
     operation = operation or getattr(cause, "operation", None)
     what = operation or "the write"
-    # A ProtocolError adds its status and excerpt to any message: give it the cause's
-    # explanation alone, so that they are not written twice.
-    told = cause.detail if isinstance(cause, ProtocolError) else str(cause)
+    shown = str(cause)
+    if isinstance(cause, ProtocolError):
+        # ProtocolError adds the status and body itself: say them once.
+        shown = shown.removesuffix(f" (HTTP {cause.status}, body: {cause.excerpt!r})")
     message = (
         f"{what} is in doubt, its outcome unknown: {what} was not sent again because "
         f"the server may have carried it out ({note}); settle it before writing again "
         "(Model.resolve()). "
-        f"Cause: {told}"
+        f"Cause: {shown}"
     )
     cls = _in_doubt_class(type(cause))
     error: InDoubtError
@@ -374,3 +376,22 @@ class SchemaError(VtormError, ValueError):
         if field is not None:
             where = f"{where}.{field}" if where else field
         super().__init__(f"{where}: {message}" if where else message)
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice ``name`` most likely meant: the same but for letter case, else a close one."""
+    options = list(dict.fromkeys(choices))
+    folded = [choice for choice in options if choice.casefold() == name.casefold()]
+    if folded:
+        return folded[0]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest choice, or ``""`` when none is close."""
+    found = closest(name, choices)
+    return f" (did you mean {found!r}?)" if found is not None and found != name else ""

@@ -56,11 +56,10 @@ from vtorm.errors import (
     ValidationError,
     VtigerError,
     VtormError,
+    did_you_mean,
 )
-from vtorm.owners import check_owners
+from vtorm.owners import check_owners, check_references, reference_directory
 from vtorm.query import paging
-from vtorm.references import check_references, directory
-from vtorm.suggest import did_you_mean
 from vtorm.types import field_type, to_python, to_wire, wire_equal
 
 if TYPE_CHECKING:
@@ -297,14 +296,14 @@ def send(client: Client, write: Write) -> dict[str, Any]:
 
     An owner that is no user or group of the client, and a reference to a
     record the client cannot find, are refused first
-    (:func:`vtorm.owners.check_owners`, :func:`vtorm.references.check_references`).
+    (:func:`vtorm.owners.check_owners`, :func:`vtorm.owners.check_references`).
     """
     check_owners(client, write.meta, write.element)
     check_references(client, write.meta, write.element)
     if write.operation == "create":
         row = client.create(write.meta.module, write.element)
         if isinstance(row, dict) and isinstance(row.get("id"), str):
-            directory(client).seen(row["id"])  # later writes may refer to it
+            reference_directory(client).seen(row["id"])  # later writes may refer to it
         return row
     current = _unchanged_since(client, write) if write.modifiedtime is not None else None
     return revise(client, write.element, write.meta, current)
@@ -523,7 +522,7 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
 
 def delete_record(client: Client, ident: str) -> None:
     """Delete the record ``ident``; reference checks no longer take it to exist."""
-    directory(client).gone(ident)  # first: a delete in doubt may have happened
+    reference_directory(client).gone(ident)  # first: a delete in doubt may have happened
     client.delete(ident)
 
 

@@ -513,6 +513,26 @@ def test_values_values_list_only(client: Any, records: Any) -> None:
     assert all(d["id"] for d in qs.values())
 
 
+def test_methods_returning_records_refuse_values_before_sending(
+    client: Any, counter: Any
+) -> None:
+    count = counter(client)
+    rows = Contacts.objects.using(client).values("lastname")
+    calls = {
+        "in_bulk": lambda: rows.in_bulk(),
+        "get_or_create": lambda: rows.get_or_create(lastname="O'Brien"),
+        "update_or_create": lambda: rows.update_or_create(lastname="O'Brien"),
+        "changes": lambda: rows.changes(),
+    }
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match=rf"^{name}\(\) works on records: call it before "):
+            call()
+    flat = Contacts.objects.using(client).values_list("lastname", flat=True)
+    with pytest.raises(TypeError, match="in_bulk"):
+        flat.in_bulk(["12x1"])
+    assert len(count) == 0
+
+
 def test_default_client_from_connect(seeded: Any) -> None:
     vtorm.connect(seeded[1])
     assert Contacts.objects.filter(lastname="Smith").count() == 2

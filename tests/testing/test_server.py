@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from emulator_wire import FIXTURES, Wire
 
@@ -74,6 +76,41 @@ def test_other_paths_and_methods(crm: Emulator) -> None:
     base = crm.url.removesuffix("/webservice.php")
     assert requests.get(base + "/index.php", timeout=5).status_code == 404
     assert requests.put(crm.url, data="x", timeout=5).status_code == 501
+
+
+def _get(crm: Emulator, target: str) -> tuple[str, bytes]:
+    """The status line and body of a GET of ``target`` sent as written (no normalising)."""
+    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    head, _, body = _raw_exchange(crm, request.encode()).partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0].decode(), body
+
+
+@pytest.mark.parametrize(
+    "path", ["/crm/webservice.php", "/xwebservice.php", "/crm/xwebservice.php", "/Webservice.php"]
+)
+def test_a_path_that_is_not_the_endpoint_is_apaches_404(crm: Emulator, path: str) -> None:
+    status, body = _get(crm, path + "?operation=getchallenge&username=admin")
+    assert status == "HTTP/1.1 404 Not Found"
+    assert b"<title>404 Not Found</title>" in body
+    assert b"The requested URL was not found on this server." in body
+    assert crm.calls == []  # nothing reached the web service
+
+
+@pytest.mark.parametrize(
+    "path", ["/webservice.php", "/webservice.php/extra", "//webservice.php", "/a/../webservice.php"]
+)
+def test_what_apache_maps_onto_the_endpoint_is_served(crm: Emulator, path: str) -> None:
+    status, body = _get(crm, path + "?operation=getchallenge&username=admin")
+    assert status == "HTTP/1.1 200 OK"
+    assert json.loads(body)["result"]["token"]
+    assert [name for name, _ in crm.calls] == ["getchallenge"]
+
+
+def test_a_target_apache_cannot_map_is_400(crm: Emulator) -> None:
+    status, body = _get(crm, "/../webservice.php?operation=getchallenge&username=admin")
+    assert status == "HTTP/1.1 400 Bad Request"
+    assert b"<title>400 Bad Request</title>" in body
+    assert crm.calls == []
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(wire: Wire) -> None:

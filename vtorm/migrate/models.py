@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from vtorm import Client, Model
-from vtorm.errors import AuthenticationError, VtigerError, VtormError
+from vtorm.errors import AuthenticationError, VtigerError, VtormError, did_you_mean
 from vtorm.migrate.rows import UsageError
-from vtorm.suggest import did_you_mean
 
 __all__ = ["cheap_count", "describe_fields", "models_for", "unique_fields"]
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from vtorm.errors import FieldError, ValidationError
+from vtorm.errors import FieldError, ValidationError, did_you_mean
 from vtorm.migrate.convert import ISO_ONLY, DateRule, input_value
 from vtorm.migrate.keys import key_of
 from vtorm.migrate.mapping import FieldMap
 from vtorm.migrate.rows import Rejected, Row, UsageError, digest_of, field_named
-from vtorm.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from vtorm import FieldInfo, Model

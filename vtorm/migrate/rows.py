@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from vtorm.errors import FieldError, VtormError
+from vtorm.errors import FieldError, VtormError, did_you_mean
 from vtorm.migrate.convert import wire_of
-from vtorm.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from vtorm import FieldInfo, Model

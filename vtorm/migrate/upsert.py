@@ -12,11 +12,12 @@ Rows are taken 100 at a time. For each batch:
    in the journal as it is confirmed, and prepares the next batch meanwhile.
 
 A create is recorded as ``pending`` in the journal (committed) before it is
-sent. A write whose answer is lost (the connection dropped after sending,
-an answer that is not the server's JSON, such as the page 8.4 answers a
-create with a missing owner *after* creating it) is *in doubt*: the row goes
-back to the queue and the finder looks for its record again, so a create the
-server carried out is found instead of being sent twice. Rows with the same
+sent. A write the client reports in doubt (:class:`~vtorm.errors.InDoubtError`:
+the connection dropped after sending, an answer that is not the server's
+JSON, such as the page 8.4 answers a create with a missing owner *after*
+creating it) goes back to the queue and the finder looks for its record
+again, so a create the server carried out is found instead of being sent
+twice. Rows with the same
 key are never in flight together: the later one waits and becomes an update
 of the first.
 """
@@ -31,7 +32,14 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
-from vtorm.errors import DuplicateError, ProtocolError, TransportError, VtigerError, VtormError
+from vtorm.errors import (
+    DuplicateError,
+    InDoubtError,
+    ProtocolError,
+    TransportError,
+    VtigerError,
+    VtormError,
+)
 from vtorm.migrate.convert import python_of, same_value, wire_of
 from vtorm.migrate.keys import key_text
 from vtorm.migrate.lookup import BATCH
@@ -84,11 +92,17 @@ def _release(counter: collections.Counter[str], lock: str) -> None:
         del counter[lock]
 
 
-def _in_doubt(exc: BaseException) -> bool:
-    """Whether a failed write may nevertheless have been carried out."""
-    if isinstance(exc, TransportError):
-        return exc.sent
-    return isinstance(exc, ProtocolError)
+def _in_doubt(exc: TransportError | ProtocolError) -> bool:
+    """Whether a failed write may nevertheless have been carried out.
+
+    The client says so with :class:`~vtorm.errors.InDoubtError` for every write
+    whose request may have reached the CRM; any other transport error sent
+    nothing of the write (the target is not reachable). A protocol error the
+    client leaves as it is counts as in doubt too: a success envelope whose
+    result is not a record came after the write ran, and a web server's own
+    refusal is looked for and tried again like one.
+    """
+    return isinstance(exc, (InDoubtError, ProtocolError))
 
 
 class Upserter:
@@ -435,16 +449,16 @@ class Upserter:
             self._reject(row, f"the server refused the {write.op}: {exc}")
             return None
         except (TransportError, ProtocolError) as exc:
-            sent = _in_doubt(exc)
-            if sent and row.doubt != "create":
+            doubt = _in_doubt(exc)  # else nothing was sent: the target is not reachable
+            if doubt and row.doubt != "create":
                 row.doubt = write.op
             row.attempts += 1
-            if final or not sent or row.attempts >= MAX_ATTEMPTS:
-                if row.doubt == "create" or (create and not sent):
+            if final or not doubt or row.attempts >= MAX_ATTEMPTS:
+                if row.doubt == "create" or (create and not doubt):
                     self._count(row, "in_doubt", reason=f"{write.op} not confirmed: {exc}")
                 else:
                     self._reject(row, f"{write.op} not confirmed: {exc}")
-                if not sent and not final:
+                if not doubt and not final:
                     raise ConnectionLost(f"the target is not reachable: {exc}") from exc
                 return None
             log.info("%s: %s in doubt (%s); looking for its record", row.origin, write.op, exc)

@@ -10,6 +10,8 @@ The model is the collation's: one weight per character, its base letter in
 upper case. Where it differs from the real server (letters outside the ones
 Unicode decomposes), only the order of rows within a tie can differ, never
 which rows are read: paging asks the server itself for every condition.
+The emulator (:mod:`vtorm.testing.vtql.functions`) compares and sorts with
+this same model.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, Final
 
 from vtorm.types import field_type as field_type_of
 
-__all__ = ["fold", "group_key", "is_empty"]
+__all__ = ["fold", "fold_each", "group_key", "is_empty"]
 
 # Letters utf8_general_ci weighs as another letter although Unicode does not decompose them.
 _SPECIAL: Final = {"ß": "S", "ø": "O", "Ø": "O", "đ": "D", "Đ": "D", "ł": "L", "Ł": "L"}
@@ -32,14 +34,27 @@ def _fold_char(char: str) -> str:
         return _SPECIAL[char]
     base = unicodedata.normalize("NFD", char)[0]
     upper = base.upper()
+    # One character for one, so that "_" in a LIKE pattern still stands for one.
     return upper if len(upper) == 1 else base
 
 
+def fold_each(text: str) -> str:
+    """Each character of ``text`` as the collation weighs it: upper case, accents dropped.
+
+    Trailing spaces are kept, as ``LIKE`` keeps them. Upper case, not lower:
+    the collation sorts ``_`` and ``^`` after the letters.
+    """
+    if text.isascii():
+        return text.upper()
+    return "".join(map(_fold_char, text))
+
+
 def fold(text: str) -> str:
-    """``text`` as the collation weighs it: upper case, accents and trailing spaces dropped."""
+    """``text`` as ``=``, ``<`` and ``ORDER BY`` weigh it: :func:`fold_each`, trailing
+    spaces dropped (``PAD SPACE``)."""
     if text.isascii():
         return text.upper().rstrip(" ")
-    return "".join(_fold_char(char) for char in text).rstrip(" ")
+    return "".join(map(_fold_char, text)).rstrip(" ")
 
 
 def is_empty(value: Any) -> bool:

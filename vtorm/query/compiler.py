@@ -26,10 +26,9 @@ from urllib.parse import quote as url_quote
 
 import attrs
 
-from vtorm.errors import FieldError, UnsupportedQueryError, ValidationError
+from vtorm.errors import FieldError, UnsupportedQueryError, ValidationError, did_you_mean
 from vtorm.query.lookups import LIKE_FAMILY, OPERATORS, canonical, like_pattern, quote
 from vtorm.query.q import AND, OR, Q
-from vtorm.suggest import did_you_mean
 from vtorm.types import ASTRAL, WSID, example_id, field_type, to_wire
 
 if TYPE_CHECKING:

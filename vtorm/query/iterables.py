@@ -4,17 +4,18 @@ A QuerySet's ``_iterable_class`` (as in Django) turns the rows that
 :func:`vtorm.query.paging.rows` reads into the objects the caller asked for;
 ``values()`` and ``values_list()`` only choose another class. Each iterable
 reads lazily, one page at a time, so ``QuerySet.iterator()`` streams with
-flat memory; the QuerySet's result cache is a list made from one.
+flat memory; the QuerySet's result cache is a list made from one. Rows become
+instances or values through the compiled builders of :mod:`vtorm.rows`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from vtorm.context import active_unit_of_work
 from vtorm.query import paging
-from vtorm.types import to_python
+from vtorm.rows import Shape, values_builder
 
 if TYPE_CHECKING:
     from vtorm.query.queryset import QuerySet
@@ -43,12 +44,18 @@ class BaseIterable(Generic[T]):
         client = self.queryset._client_or_default()
         return client, paging.rows(client, self.queryset.query)
 
-    def _values(self) -> Iterator[list[Any]]:
-        """Per row, the Python values of the queryset's fields, in their order."""
-        infos = self.queryset._field_infos()
+
+class _ValuesIterable(BaseIterable[T]):
+    """Per row, the Python values of the queryset's fields, shaped by ``shape``."""
+
+    shape: ClassVar[Shape]
+
+    def __iter__(self) -> Iterator[T]:
+        queryset = self.queryset
+        build = values_builder(queryset.model, queryset._fields, self.shape)
         _, rows = self._rows()
-        for row in rows:
-            yield [to_python(info, row.get(info.wire)) for info in infos]
+        # A generator, as every iterable: nothing is resolved before the first item.
+        yield from map(build, rows)
 
 
 class ModelIterable(BaseIterable[Any]):
@@ -67,26 +74,19 @@ class ModelIterable(BaseIterable[Any]):
             yield obj
 
 
-class ValuesIterable(BaseIterable[dict[str, Any]]):
+class ValuesIterable(_ValuesIterable[dict[str, Any]]):
     """A dict of attribute name -> Python value per record (``values()``)."""
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        names = self.queryset._fields
-        for values in self._values():
-            yield dict(zip(names, values, strict=True))
+    shape = "dict"
 
 
-class ValuesListIterable(BaseIterable[tuple[Any, ...]]):
+class ValuesListIterable(_ValuesIterable[tuple[Any, ...]]):
     """A tuple of Python values per record (``values_list()``)."""
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for values in self._values():
-            yield tuple(values)
+    shape = "tuple"
 
 
-class FlatValuesListIterable(BaseIterable[Any]):
+class FlatValuesListIterable(_ValuesIterable[Any]):
     """The one field's Python value per record (``values_list(name, flat=True)``)."""
 
-    def __iter__(self) -> Iterator[Any]:
-        for values in self._values():
-            yield values[0]
+    shape = "flat"

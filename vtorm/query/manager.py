@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from vtorm.client import Client
     from vtorm.model import Model
+    from vtorm.query.q import Q
 
 __all__ = ["BaseManager", "Manager", "ManagerDescriptor"]
 
@@ -121,6 +122,17 @@ if TYPE_CHECKING:
     # model; at run time they are made by from_queryset.
     class Manager(BaseManager[M], QuerySet[M]):
         """Queries and writes for one model: every QuerySet method but ``delete``."""
+
+        # QuerySet's chaining methods return Self, so a subclass's own methods
+        # chain typed; a manager's return a plain QuerySet of its model.
+        def all(self) -> QuerySet[M]: ...  # type: ignore[override]
+        def none(self) -> QuerySet[M]: ...  # type: ignore[override]
+        def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]: ...  # type: ignore[override]
+        def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M]: ...  # type: ignore[override]
+        def order_by(self, *names: str) -> QuerySet[M]: ...  # type: ignore[override]
+        def reverse(self) -> QuerySet[M]: ...  # type: ignore[override]
+        def using(self, client: Client) -> QuerySet[M]: ...  # type: ignore[override]
+        def only(self, *names: str) -> QuerySet[M]: ...  # type: ignore[override]
 
 else:
     Manager = BaseManager.from_queryset(QuerySet, "Manager")

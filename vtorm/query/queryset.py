@@ -19,10 +19,12 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
+
+from typing_extensions import Self
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from vtorm import persistence
-from vtorm.client import Client
 from vtorm.context import client_for
 from vtorm.errors import VtormError
 from vtorm.query import paging
@@ -39,12 +41,17 @@ from vtorm.query.query import Query
 
 if TYPE_CHECKING:
     from vtorm.changes import ChangeFeed
+    from vtorm.client import Client
     from vtorm.model import FieldInfo, Model
     from vtorm.persistence import BulkResult
 
 __all__ = ["QuerySet", "queryset_only"]
 
 M = TypeVar("M", bound="Model")
+#: What iterating yields: the model's instances unless ``values()`` /
+#: ``values_list()`` chose dicts, tuples or single values. It defaults to the
+#: model, so ``QuerySet[Contacts]`` is a queryset of Contacts instances.
+R = DefaultTypeVar("R", default=M)
 F = TypeVar("F", bound=Callable[..., Any])
 
 log = logging.getLogger("vtorm.query")
@@ -69,11 +76,14 @@ def queryset_only(method: F) -> F:
     return method
 
 
-class QuerySet(Generic[M]):
+class QuerySet(Generic[M, R]):
     """Records of ``model`` matching a filter, in an order, within a slice.
 
     Every method that narrows, orders or slices returns a new QuerySet;
-    ``str(qs.query)`` is the first statement it will send.
+    ``str(qs.query)`` is the first statement it will send. ``QuerySet[M]``
+    yields ``M`` instances; ``values()`` gives a ``QuerySet[M, dict[str, Any]]``,
+    ``values_list()`` a ``QuerySet[M, tuple[Any, ...]]`` (``flat=True``:
+    ``QuerySet[M, Any]``).
     """
 
     def __init__(
@@ -83,8 +93,9 @@ class QuerySet(Generic[M]):
         self._query = query if query is not None else Query(model)
         self._client = client
         self._iterable_class: type[BaseIterable[Any]] = ModelIterable
-        self._fields: tuple[str, ...] = ()
-        self._result_cache: list[Any] | None = None
+        #: The fields values() / values_list() read, in order.
+        self._fields: tuple[FieldInfo, ...] = ()
+        self._result_cache: list[R] | None = None
 
     # ----------------------------------------------------------------- building
 
@@ -93,12 +104,12 @@ class QuerySet(Generic[M]):
         """The compiled query; ``str()`` of it is the first statement sent."""
         return self._query
 
-    def _clone(self, **query_changes: Any) -> QuerySet[M]:
+    def _clone(self, **query_changes: Any) -> Self:
         return self._with(self._query.clone(**query_changes) if query_changes else self._query)
 
-    def _with(self, query: Query) -> QuerySet[M]:
+    def _with(self, query: Query) -> Self:
         """A copy of this queryset (of its class) with ``query``, and no results yet."""
-        new: QuerySet[M] = self.__class__.__new__(self.__class__)
+        new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
         new._query = query
         new._result_cache = None
@@ -108,19 +119,19 @@ class QuerySet(Generic[M]):
         if self._query.low or self._query.high is not None:
             raise TypeError(f"Cannot {action} a query once a slice has been taken.")
 
-    def all(self) -> QuerySet[M]:
+    def all(self) -> Self:
         """A copy of this queryset (evaluated again when used)."""
         return self._clone()
 
-    def none(self) -> QuerySet[M]:
+    def none(self) -> Self:
         """A queryset that matches nothing and sends nothing."""
         return self._clone(where=FALSE)
 
-    def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
+    def filter(self, *args: Q, **kwargs: Any) -> Self:
         """Records matching every argument (``field__lookup=value`` or ``Q``)."""
         return self._add(args, kwargs, negate=False)
 
-    def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
+    def exclude(self, *args: Q, **kwargs: Any) -> Self:
         """Records not matching the arguments taken together.
 
         Like every comparison on the server, a negated one is false on an empty
@@ -131,7 +142,7 @@ class QuerySet(Generic[M]):
         """
         return self._add(args, kwargs, negate=True)
 
-    def _add(self, args: tuple[Q, ...], kwargs: dict[str, Any], negate: bool) -> QuerySet[M]:
+    def _add(self, args: tuple[Q, ...], kwargs: dict[str, Any], negate: bool) -> Self:
         query = self._query
         if query.low or query.high is not None:
             raise TypeError("Cannot filter a query once a slice has been taken.")
@@ -147,7 +158,7 @@ class QuerySet(Generic[M]):
             node = combine(AND, (query.where, node))
         return self._with(query.with_where(node))
 
-    def order_by(self, *names: str) -> QuerySet[M]:
+    def order_by(self, *names: str) -> Self:
         """Order by these fields (``-name``: descending); no names: by id."""
         self._check_unsliced("reorder")
         ordering = []
@@ -157,55 +168,72 @@ class QuerySet(Generic[M]):
             ordering.append((info.wire, desc))
         return self._with(self._query.with_ordering(tuple(ordering)))
 
-    def reverse(self) -> QuerySet[M]:
+    def reverse(self) -> Self:
         """The same records in the opposite order."""
         self._check_unsliced("reverse")
         ordering = self._query.ordering or (("id", False),)
         return self._clone(ordering=tuple((w, not d) for w, d in ordering))
 
-    def using(self, client: Client) -> QuerySet[M]:
+    def using(self, client: Client) -> Self:
         """Send this queryset's requests through ``client``."""
-        if not isinstance(client, Client):
+        if not callable(getattr(client, "query", None)):
             # Django's using() takes a database alias: say what vtorm's takes, at once.
             raise TypeError(f"using() takes a vtorm.Client, not {client!r}")
         new = self._clone()
         new._client = client
         return new
 
-    def only(self, *names: str) -> QuerySet[M]:
+    def only(self, *names: str) -> Self:
         """Load only these fields (and ``id``); the others stay None."""
         infos = tuple(field_info(self.model, name) for name in names)
         return self._clone(columns=tuple(dict.fromkeys(i.wire for i in infos)) or None)
 
-    def values(self, *names: str) -> QuerySet[Any]:
+    def values(self, *names: str) -> QuerySet[M, dict[str, Any]]:
         """Dicts of field name -> Python value instead of instances (every field by default)."""
         return self._values(ValuesIterable, names)
 
-    def values_list(self, *names: str, flat: bool = False) -> QuerySet[Any]:
+    @overload
+    def values_list(
+        self, *names: str, flat: Literal[False] = False
+    ) -> QuerySet[M, tuple[Any, ...]]: ...
+
+    @overload
+    def values_list(self, *names: str, flat: Literal[True]) -> QuerySet[M, Any]: ...
+
+    @overload
+    def values_list(self, *names: str, flat: bool) -> QuerySet[M, Any]: ...
+
+    def values_list(self, *names: str, flat: bool = False) -> QuerySet[M, Any]:
         """Tuples of Python values; with ``flat=True`` and one field, the values."""
         if flat and len(names) != 1:
             raise TypeError("values_list(flat=True) needs exactly one field")
         return self._values(FlatValuesListIterable if flat else ValuesListIterable, names)
 
-    def _values(self, iterable: type[BaseIterable[Any]], names: tuple[str, ...]) -> QuerySet[Any]:
+    def _values(
+        self, iterable: type[BaseIterable[Any]], names: tuple[str, ...]
+    ) -> QuerySet[M, Any]:
         infos = tuple(field_info(self.model, name) for name in names)
         columns = tuple(dict.fromkeys(i.wire for i in infos)) if names else None
-        new: QuerySet[Any] = self._clone(columns=columns)
+        new: QuerySet[M, Any] = self._clone(columns=columns)
         new._iterable_class = iterable
-        new._fields = tuple(i.attr for i in infos or self.model._meta.fields.values())
+        new._fields = infos or tuple(self.model._meta.fields.values())
         return new
 
-    def _field_infos(self) -> tuple[FieldInfo, ...]:
-        """The fields ``values()`` / ``values_list()`` read, in order."""
-        return tuple(field_info(self.model, name) for name in self._fields)
+    def _records(self, method: str) -> QuerySet[M]:
+        """This queryset as one of instances; ``method`` needs them, so values() is refused."""
+        if self._iterable_class is not ModelIterable:
+            raise TypeError(
+                f"{method}() works on records: call it before values()/values_list()"
+            )
+        return cast("QuerySet[M]", self)
 
     @overload
-    def __getitem__(self, key: int) -> M: ...
+    def __getitem__(self, key: int) -> R: ...
 
     @overload
-    def __getitem__(self, key: slice) -> QuerySet[M]: ...
+    def __getitem__(self, key: slice) -> Self: ...
 
-    def __getitem__(self, key: int | slice) -> M | QuerySet[M]:
+    def __getitem__(self, key: int | slice) -> R | Self:
         """``qs[i]``: one result; ``qs[m:n]``: a sliced queryset (from the results, if read)."""
         cache = self._result_cache
         if isinstance(key, int):
@@ -223,8 +251,7 @@ class QuerySet(Generic[M]):
             if cache is not None:
                 if key >= len(cache):
                     raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
-                found: M = cache[key]
-                return found
+                return cache[key]
             for item in self._window(key, key + 1):
                 return item
             raise IndexError(f"{self.model.__name__} queryset index {key} out of range")
@@ -244,7 +271,7 @@ class QuerySet(Generic[M]):
             window._result_cache = cache[start:stop]
         return window
 
-    def _window(self, start: int, stop: int | None) -> QuerySet[M]:
+    def _window(self, start: int, stop: int | None) -> Self:
         low, high = self._query.low, self._query.high
         new_low = low + start
         new_high = high if stop is None else low + stop
@@ -259,7 +286,7 @@ class QuerySet(Generic[M]):
     def _client_or_default(self) -> Client:
         return client_for(self._client)
 
-    def _fetch_all(self) -> list[Any]:
+    def _fetch_all(self) -> list[R]:
         """The results, read in one pass the first time and kept."""
         if self._result_cache is None:
             rows = iter(self._iterable_class(self))
@@ -278,7 +305,7 @@ class QuerySet(Generic[M]):
             self._result_cache = kept
         return self._result_cache
 
-    def __iter__(self) -> Iterator[M]:
+    def __iter__(self) -> Iterator[R]:
         return iter(self._fetch_all())
 
     def __len__(self) -> int:
@@ -289,7 +316,7 @@ class QuerySet(Generic[M]):
     def __bool__(self) -> bool:
         return bool(self._fetch_all())
 
-    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
+    def iterator(self, chunk_size: int | None = None) -> Iterator[R]:
         """Stream the results, one page of rows in memory at a time, keeping none.
 
         Sends the requests again each time, even if the queryset was evaluated.
@@ -334,7 +361,7 @@ class QuerySet(Generic[M]):
         client = self._client_or_default()
         return any(True for _ in paging.rows(client, probe._window(0, 1)._query))
 
-    def first(self) -> M | None:
+    def first(self) -> R | None:
         """The first record in this order (by id when unordered), or None."""
         if self._result_cache is not None:
             return self._result_cache[0] if self._result_cache else None
@@ -342,7 +369,7 @@ class QuerySet(Generic[M]):
             return obj
         return None
 
-    def last(self) -> M | None:
+    def last(self) -> R | None:
         """The last record in this order (by id when unordered), or None."""
         if self._result_cache is not None:
             return self._result_cache[-1] if self._result_cache else None
@@ -350,7 +377,7 @@ class QuerySet(Generic[M]):
             return obj
         return None
 
-    def get(self, *args: Q, **kwargs: Any) -> M:
+    def get(self, *args: Q, **kwargs: Any) -> R:
         """The one record matching; ``Model.DoesNotExist`` / ``MultipleObjectsReturned``."""
         qs = self.filter(*args, **kwargs) if args or kwargs else self._clone()
         if not (qs._query.low or qs._query.high is not None):
@@ -370,13 +397,14 @@ class QuerySet(Generic[M]):
     def in_bulk(self, id_list: Iterable[str] | None = None, *, field_name: str = "id"
                 ) -> dict[Any, M]:
         """Records keyed by ``field_name`` (id): all of them, or those in ``id_list``."""
+        records = self._records("in_bulk")
         info = field_info(self.model, field_name)
-        qs = self._clone()
+        qs = records._clone()
         if id_list is not None:
             ids = list(id_list)
             if not ids:
                 return {}
-            qs = self.filter(**{f"{field_name}__in": ids})
+            qs = records.filter(**{f"{field_name}__in": ids})
         return {getattr(obj, info.attr): obj for obj in qs.iterator()}
 
     def _ids(self, client: Client) -> list[str]:
@@ -403,8 +431,9 @@ class QuerySet(Generic[M]):
                       ) -> tuple[M, bool]:
         """The record matching ``lookups``, or a new one made from the exact
         lookups and ``defaults``; the flag tells whether it was created."""
+        records = self._records("get_or_create")
         try:
-            return self.get(**lookups), False
+            return records.get(**lookups), False
         except self.model.DoesNotExist:
             return self.create(**_create_params(lookups, defaults)), True
 
@@ -412,8 +441,9 @@ class QuerySet(Generic[M]):
                          ) -> tuple[M, bool]:
         """Set ``defaults`` on the record matching ``lookups`` and save it, or
         create it; the flag tells whether it was created."""
+        records = self._records("update_or_create")
         try:
-            obj = self.get(**lookups)
+            obj = records.get(**lookups)
         except self.model.DoesNotExist:
             return self.create(**_create_params(lookups, defaults)), True
         for name, value in (defaults or {}).items():
@@ -460,11 +490,10 @@ class QuerySet(Generic[M]):
         or the ``cursor`` of an earlier feed; ``state``: an optional local file
         the feed keeps between calls to see deletions.
         """
-        if self._iterable_class is not ModelIterable:
-            raise TypeError("changes() yields records: call it before values()/values_list()")
+        records = self._records("changes")
         from vtorm.changes import ChangeFeed
 
-        return ChangeFeed(self, since=since, state=state, client=self._client)
+        return ChangeFeed(records, since=since, state=state, client=self._client)
 
     def __repr__(self) -> str:
         # Never sends anything: shows the statement instead of the results.

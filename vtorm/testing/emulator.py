@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from vtorm.testing.faults import FaultPlan
+from vtorm.testing.paths import ENDPOINT
 from vtorm.testing.schema import ModuleSchema, load_schemas
 from vtorm.testing.server import Dispatcher, WebServiceServer
 from vtorm.testing.state import SESSION_IDLE, CrmState, User
@@ -123,7 +124,7 @@ class Emulator:
         """The endpoint, ``http://<host>:<port>/webservice.php``."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
-        return f"http://{self.host}:{self.port}/webservice.php"
+        return f"http://{self.host}:{self.port}{ENDPOINT}"
 
     @property
     def dispatcher(self) -> Dispatcher:

@@ -32,8 +32,8 @@ class InProcessTransport(BaseTransport):
     """Hands each request to ``emulator``'s dispatcher, in this process.
 
     The emulator need not be started; the client's URL may be any
-    ``http://`` URL (only its path is read: it must end in
-    ``/webservice.php``, as over HTTP)::
+    ``http://`` URL (only its path is read: it must be the emulator's
+    ``/webservice.php``, as over HTTP, see :mod:`vtorm.testing.paths`)::
 
         crm = Emulator()
         client = vtorm.Client("http://crm.invalid", crm.username, crm.access_key,

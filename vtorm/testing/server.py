@@ -38,6 +38,7 @@ from vtorm.testing.operations.base import (
     WsError,
     internal_error,
 )
+from vtorm.testing.paths import endpoint_status
 from vtorm.testing.state import CrmState
 
 __all__ = ["WRITE_OPERATIONS", "Answer", "Dispatcher", "WebServiceServer", "encode"]
@@ -72,12 +73,22 @@ _STATUS = {
 }
 # Apache's LimitRequestLine: a longer request line answers 414 with this page.
 MAX_REQUEST_LINE = 8190
-_URI_TOO_LONG = (
-    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n'
-    b"<html><head>\n<title>414 Request-URI Too Long</title>\n</head><body>\n"
-    b"<h1>Request-URI Too Long</h1>\n<p>The requested URL's length exceeds the capacity\n"
-    b"limit for this server.<br />\n</p>\n<hr>\n"
-    b"<address>Apache/2.4.71 (Debian) Server at 127.0.0.1 Port 80</address>\n</body></html>\n"
+_APACHE_HTML = "text/html; charset=iso-8859-1"
+
+
+def _apache_page(title: str, message: str) -> bytes:
+    """An error page as Apache writes it."""
+    return (
+        b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n'
+        b"<html><head>\n<title>" + title.encode() + b"</title>\n</head><body>\n"
+        b"<h1>" + title.partition(" ")[2].encode() + b"</h1>\n" + message.encode() + b"\n<hr>\n"
+        b"<address>Apache/2.4.71 (Debian) Server at 127.0.0.1 Port 80</address>\n</body></html>\n"
+    )
+
+
+_URI_TOO_LONG = _apache_page(
+    "414 Request-URI Too Long",
+    "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>",
 )
 
 
@@ -123,6 +134,22 @@ class Answer:
 
 
 _FATAL = Answer(500, _HTML, b"")
+# A path that is not the endpoint, and a target Apache cannot map to a file.
+_PATH_ANSWERS = {
+    404: Answer(
+        404,
+        _APACHE_HTML,
+        _apache_page("404 Not Found", "<p>The requested URL was not found on this server.</p>"),
+    ),
+    400: Answer(
+        400,
+        _APACHE_HTML,
+        _apache_page(
+            "400 Bad Request",
+            "<p>Your browser sent a request that this server could not understand.<br />\n</p>",
+        ),
+    ),
+}
 
 
 class Dispatcher:
@@ -164,10 +191,11 @@ class Dispatcher:
     ) -> tuple[Answer | None, str]:
         """:meth:`handle`, and the operation the request named (lower case, ``""`` if none)."""
         if len(f"{method} {target} HTTP/1.1\r\n") > MAX_REQUEST_LINE + 1:
-            return Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG), ""
+            return Answer(414, _APACHE_HTML, _URI_TOO_LONG), ""
         path, _, query_text = target.partition("?")
-        if not path.endswith("/webservice.php"):
-            return Answer(404, _HTML, b"<h1>Not Found</h1>"), ""
+        status = endpoint_status(path)
+        if status != 200:
+            return _PATH_ANSWERS[status], ""
         query = dict(parse_qsl(query_text, keep_blank_values=True))
         form: dict[str, str] = {}
         files: dict[str, tuple[str, str, bytes]] = {}
@@ -408,7 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
             raw = self.rfile.readline(65537)
             if raw in (b"\r\n", b"\n", b""):
                 break
-        self._send(Answer(414, "text/html; charset=iso-8859-1", _URI_TOO_LONG))
+        self._send(Answer(414, _APACHE_HTML, _URI_TOO_LONG))
 
     def _handle(self, method: str, headers: Mapping[str, str]) -> None:
         length = int(headers.get("content-length") or 0)

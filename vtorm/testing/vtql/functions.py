@@ -3,23 +3,25 @@
 A stock 8.4 database compares strings with ``utf8_general_ci``: case and
 accents do not count, nor do trailing spaces (``PAD SPACE``). ``LIKE`` uses
 the same folding but keeps trailing spaces, and reads a backslash as its
-escape character. A string compared with a number is read as MySQL reads
-it: its leading number, 0 when there is none. The emulator stores every
-value as text, references as ``"11x5"``; these functions give those texts
-the meaning the server's typed columns have.
+escape character. The folding is vtorm's own model of the collation
+(:mod:`vtorm.query.collation`), so client and emulator agree on it. A
+string compared with a number is read as MySQL reads it: its leading
+number, 0 when there is none. The emulator stores every value as text,
+references as ``"11x5"``; these functions give those texts the meaning the
+server's typed columns have.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from vtorm.query.collation import fold, fold_each
+
 __all__ = [
     "COLLATION",
-    "fold",
     "install",
     "like",
     "mysql_number",
@@ -30,40 +32,18 @@ COLLATION = "vtci"
 
 _LEADING_NUMBER = re.compile(r"[ \t\n\r]*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _REFERENCE = re.compile(r"^(?:\d+x)?(\d+)$")
-# Letters utf8_general_ci sorts as another letter although Unicode does not decompose them.
-_SPECIAL = {"ß": "S", "ø": "O", "Ø": "O", "đ": "D", "Đ": "D", "ł": "L", "Ł": "L"}
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in _SPECIAL:
-        return _SPECIAL[char]
-    base = unicodedata.normalize("NFD", char)[0]
-    upper = base.upper()
-    # one character for one, so that "_" in a LIKE pattern still stands for one
-    return upper if len(upper) == 1 else base
-
-
-def fold(text: str) -> str:
-    """``text`` as utf8_general_ci weighs it: upper case, accents dropped.
-
-    Upper case, not lower: the collation sorts ``_`` and ``^`` after the letters.
-    """
-    if text.isascii():
-        return text.upper()
-    return "".join(_fold_char(char) for char in text)
 
 
 def _collate(left: str, right: str) -> int:
-    a = fold(left).rstrip(" ")
-    b = fold(right).rstrip(" ")
+    a = fold(left)
+    b = fold(right)
     return (a > b) - (a < b)
 
 
 @lru_cache(maxsize=1024)
 def _like_pattern(pattern: str) -> re.Pattern[str]:
     parts: list[str] = []
-    chars = iter(fold(pattern))
+    chars = iter(fold_each(pattern))
     for char in chars:
         if char == "\\":
             # a trailing escape character stands for itself, as in MySQL
@@ -81,7 +61,7 @@ def like(value: object, pattern: object) -> int | None:
     """MySQL ``value LIKE pattern`` under utf8_general_ci; NULL when either side is NULL."""
     if value is None or pattern is None:
         return None
-    return int(_like_pattern(str(pattern)).fullmatch(fold(str(value))) is not None)
+    return int(_like_pattern(str(pattern)).fullmatch(fold_each(str(value))) is not None)
 
 
 def mysql_number(value: object) -> float | None:

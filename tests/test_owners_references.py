@@ -14,7 +14,7 @@ from crm_models import Accounts, Contacts
 from recording import Sent, make_client
 
 import vtorm
-from vtorm import references
+from vtorm import owners
 from vtorm.testing import Emulator
 
 
@@ -84,7 +84,7 @@ def test_records_found_are_asked_about_once_in_a_while(crm: Emulator) -> None:
         workers=1,
     )  # fmt: skip
     assert sent.ops == ["retrieve"] + ["create"] * 5
-    references.directory(client).forget()
+    owners.reference_directory(client).forget()
     Contacts(lastname="Later", account_id=acme["id"], assigned_user_id="19x1").save(client=client)
     assert sent.ops[6:] == ["retrieve", "create"]
 
@@ -115,12 +115,12 @@ def test_a_found_record_is_asked_again_after_a_while(
     client: vtorm.Client, sent: Sent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     acme = client.create("Accounts", {"accountname": "Acme", "assigned_user_id": "19x1"})
-    found = references.directory(client)
+    found = owners.reference_directory(client)
     assert found.exists(acme["id"]) is True
     client.delete(acme["id"])
     sent.clear()
     assert found.exists(acme["id"]) is True  # remembered
     assert sent.ops == []
-    monkeypatch.setattr(references, "REMEMBER_SECONDS", 0.0)
+    monkeypatch.setattr(owners, "REMEMBER_SECONDS", 0.0)
     assert found.exists(acme["id"]) is False
     assert sent.ops == ["retrieve"]

@@ -6,7 +6,6 @@ through one :class:`vtorm.Client`, its describes fetched concurrently.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ import attrs
 
 from vtorm.client import Client
 from vtorm.describe import LISTTYPES_FILE, describe_file, describe_files
-from vtorm.errors import VtormError
+from vtorm.errors import VtormError, did_you_mean
 
 from .schema import (
     Schema,
@@ -107,11 +106,7 @@ class RawDump:
 
 def _unknown(name: str, available: Sequence[str]) -> str:
     """``'Contact' (did you mean 'Contacts'?)``: the closest module name, if one is close."""
-    folded = [module for module in available if module.casefold() == name.casefold()]
-    close = folded or difflib.get_close_matches(name, available, n=1, cutoff=0.6)
-    if not close:
-        return repr(name)
-    return f"{name!r} (did you mean {close[0]!r}?)"
+    return f"{name!r}{did_you_mean(name, available)}"
 
 
 def _select(available: Sequence[str], wanted: Sequence[str] | None, where: str) -> list[str]:

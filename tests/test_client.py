@@ -187,6 +187,33 @@ def test_unknown_user_raises_access_denied_on_challenge(crm: Emulator) -> None:
     with pytest.raises(vtorm.AccessDeniedError) as caught:
         client.login()
     assert caught.value.operation == "getchallenge"
+    # A refused login like any other, which says that the name is what is wrong.
+    assert isinstance(caught.value, vtorm.UnknownUserError)
+    assert isinstance(caught.value, vtorm.AuthenticationError)
+    assert str(caught.value) == (
+        "ACCESS_DENIED: username does not exists during getchallenge. The CRM has no active "
+        "user of this name: check the user name (VTIGER_USERNAME); it is the user's login "
+        "name, such as admin"
+    )
+    assert caught.value.message == "username does not exists"
+
+
+def test_a_duplicate_says_which_rule_refused_it(client: vtorm.Client) -> None:
+    client.create("Accounts", {"accountname": "Initrode", "assigned_user_id": "19x1"})
+    with pytest.raises(vtorm.DuplicateError) as caught:
+        client.create("Accounts", {"accountname": "initrode ", "assigned_user_id": "19x1"})
+    assert caught.value.message == "Duplicate(s) detected!"
+    assert str(caught.value).startswith("0: Duplicate(s) detected! during create. Another record")
+    assert "Accounts.accountname" in str(caught.value)
+
+
+def test_an_unknown_operation_in_doubt_quotes_the_answer_once(client: vtorm.Client) -> None:
+    # The embedded CRM has no wsapp_* operations: HTTP 500 with an empty body, a POST
+    # that may have run, so in doubt; the status and the body are quoted once.
+    with pytest.raises(vtorm.InDoubtError) as caught:
+        client.call("wsapp_register", method="POST", type="vtigerCRM", synctype="user")
+    assert str(caught.value).count("(HTTP 500, body: '')") == 1
+    assert str(caught.value).endswith("(HTTP 500, body: '')")
 
 
 def test_logout_ends_the_session_and_next_call_logs_in(client: vtorm.Client, crm: Emulator) -> None:

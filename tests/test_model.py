@@ -7,7 +7,7 @@ import json
 import textwrap
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -400,6 +400,36 @@ def test_read_only_fields_are_frozen_and_never_reported() -> None:
         widget.id = "80x9"
     assert widget.widget_no == "WID3"
     assert widget._changes() == {}
+
+
+def test_a_misspelt_attribute_is_refused_not_silently_kept() -> None:
+    # Python would make a new attribute that save() never sends: the change would be lost.
+    widget = loaded_widget()
+    with pytest.raises(vtorm.FieldError) as caught:
+        widget.quantty = 7  # type: ignore[attr-defined]
+    assert str(caught.value) == (
+        "Widgets has no field 'quantty' (did you mean 'quantity'?): an attribute of another "
+        "name would never be saved (tried 7)"
+    )
+    assert isinstance(caught.value, AttributeError)
+    assert "quantty" not in vars(widget)
+    assert widget._changes() == {}
+
+
+def test_private_names_class_attributes_and_attrs_attributes_may_be_set() -> None:
+    @attrs.define(kw_only=True, eq=False, slots=False)
+    class Tagged(Widgets):
+        note: str = ""  # an attrs attribute of the user's own, not a CRM field
+        seen: ClassVar[int] = 0
+
+    tagged = Tagged(name="Gear")
+    tagged.note = "mine"
+    tagged.seen = 1  # type: ignore[misc]
+    tagged._cache = {}  # type: ignore[attr-defined]
+    tagged.save = lambda: None  # type: ignore[method-assign]  # as mock.patch.object does
+    tagged.name = "Cog"
+    assert (tagged.note, tagged.name) == ("mine", "Cog")
+    assert tagged._changes() == {"name": "Cog"}
 
 
 def test_mark_clean_takes_the_server_row() -> None:

@@ -96,6 +96,17 @@ def test_mandatory_fields_are_checked_before_any_request(
     assert contact.id is None and contact._state.adding
 
 
+def test_a_missing_owner_says_what_an_owner_is(client: vtorm.Client, sent: Sent) -> None:
+    with pytest.raises(vtorm.ValidationError) as caught:
+        Contacts(lastname="Smith").save()
+    assert str(caught.value) == (
+        "Contacts: mandatory field(s) without a value: assigned_user_id (Assigned To); "
+        "nothing was sent (assigned_user_id takes the id of a user or a group: the "
+        "logged-in user's is client.user_id, such as '19x1')"
+    )
+    assert sent.ops == []
+
+
 def test_manager_create_returns_the_stored_record(client: vtorm.Client, sent: Sent) -> None:
     account = Accounts.objects.using(client).create(
         accountname="Acme", assigned_user_id="19x1", employees=12
@@ -512,16 +523,40 @@ def test_bulk_update_revises_the_changed_objects(client: vtorm.Client, sent: Sen
 
 def test_bulk_update_reports_server_errors(client: vtorm.Client, sent: Sent) -> None:
     a, b = saved_contact(client, "A"), saved_contact(client, "B")
+    client.delete(a.id or "")  # behind vtorm's back: the server refuses the revision
     sent.clear()
-    a.lastname = ""  # the server refuses an empty mandatory field
+    a.title = "Gone"
     b.title = "Fine"
     result = persistence.bulk_update([a, b], client=client)
     ((failed, error),) = result.failed
-    assert failed is a and isinstance(error, vtorm.MandatoryFieldError)
+    assert failed is a and isinstance(error, vtorm.AccessDeniedError)
     assert result.succeeded == [b]
-    assert a._changes() == {"lastname": ""}
+    assert a._changes() == {"title": "Gone"}
     with pytest.raises(vtorm.VtormError, match="not saved yet"):
         persistence.bulk_update([new_contact()], client=client)
+
+
+def test_emptying_a_mandatory_field_is_refused_before_sending(
+    client: vtorm.Client, sent: Sent
+) -> None:
+    # revise would answer MANDATORY_FIELDS_MISSING: the client knows it first.
+    a = saved_contact(client, "A")
+    sent.clear()
+    for empty in (None, "", "  "):
+        a.lastname = empty
+        with pytest.raises(vtorm.ValidationError) as caught:
+            a.save()
+        assert str(caught.value) == (
+            f"Contacts {a.id}: mandatory field(s) cannot be emptied: lastname (Last Name); "
+            "nothing was sent"
+        )
+    result = persistence.bulk_update([a], client=client)
+    ((failed, error),) = result.failed
+    assert failed is a and isinstance(error, vtorm.ValidationError)
+    assert sent.ops == []
+    a.lastname = "Kept"
+    a.save()
+    assert stored(client, a.id or "")["lastname"] == "Kept"
 
 
 def test_an_instance_given_an_id_by_hand_revises_that_record(

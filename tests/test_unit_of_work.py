@@ -183,23 +183,26 @@ def test_adding_a_second_object_of_a_loaded_record_is_refused(client: vtorm.Clie
 def test_a_failed_object_is_reported_stays_dirty_and_can_be_committed_again(
     client: vtorm.Client, sent: Sent
 ) -> None:
-    wsids = [contact_row(client, name)["id"] for name in ("Good", "Bad")]
+    wsids = [
+        client.create("Accounts", {"accountname": name, "assigned_user_id": "19x1"})["id"]
+        for name in ("Good", "Bad", "Taken")
+    ]
     uow = vtorm.UnitOfWork(client)
-    good, bad = (uow.get(Contacts, w) for w in wsids)
-    good.title = "Fine"
-    bad.lastname = ""  # the server refuses an empty mandatory field
+    good, bad = (uow.get(Accounts, w) for w in wsids[:2])
+    good.website = "good.example"
+    bad.accountname = "taken"  # the server's duplicate prevention refuses it
     sent.clear()
     with pytest.raises(vtorm.FlushError) as caught:
         uow.commit()
     ((failed, error),) = caught.value.failures
-    assert failed is bad and isinstance(error, vtorm.MandatoryFieldError)
-    assert error.code == "MANDATORY_FIELDS_MISSING"
-    assert client.retrieve(wsids[0])["title"] == "Fine"
+    assert failed is bad and isinstance(error, vtorm.DuplicateError)
+    assert error.code == "0"
+    assert client.retrieve(wsids[0])["website"] == "good.example"
     assert uow.dirty == [bad]
-    bad.lastname = "Fixed"
+    bad.accountname = "Fixed"
     sent.clear()
     uow.commit()
-    assert sent.elements("revise") == [{"id": wsids[1], "lastname": "Fixed"}]
+    assert sent.elements("revise") == [{"id": wsids[1], "accountname": "Fixed"}]
     assert uow.dirty == []
 
 

@@ -24,10 +24,12 @@ import requests
 
 from vtorm.envelope import outcome, read_envelope, unwrap
 from vtorm.errors import (
+    AccessDeniedError,
     AuthenticationError,
     ProtocolError,
     SessionError,
     TransportError,
+    UnknownUserError,
     UnsupportedOperationError,
     ValidationError,
     VtigerError,
@@ -310,7 +312,11 @@ class Client:
             return self._handshake()
 
     def _handshake(self) -> LoginResult:
-        challenge = self._send(spec_for("getchallenge"), {"username": self.username}, None)
+        try:
+            challenge = self._send(spec_for("getchallenge"), {"username": self.username}, None)
+        except AccessDeniedError as exc:
+            # 8.4 answers a user name it does not know so; say it is the name that is wrong.
+            raise UnknownUserError(exc.code, exc.message, exc.operation) from None
         token = str(challenge.get("token") or "") if isinstance(challenge, Mapping) else ""
         if not token:
             raise ProtocolError(

@@ -11,8 +11,9 @@ and :class:`ValidationError`.
 from __future__ import annotations
 
 import datetime
+import difflib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -119,6 +120,29 @@ class DuplicateError(VtigerError):
     """A duplicate-prevention rule refused the record (the server's integer code ``0``)."""
 
     codes = frozenset({"0", "DUPLICATE_RECORD", "DUPLICATES_FOUND"})
+    hints: ClassVar[dict[str, str]] = dict.fromkeys(
+        codes,
+        "Another record of the module already holds this value in a field its "
+        "duplicate prevention checks (on a stock CRM: Accounts.accountname; letter "
+        "case, accents and trailing spaces ignored): find that record and use it, "
+        "or choose another value",
+    )
+
+
+class UnknownUserError(AuthenticationError, AccessDeniedError):
+    """``getchallenge`` refused the user name: the CRM has no active user of that name.
+
+    The server answers ``ACCESS_DENIED``, so this is an :class:`AccessDeniedError`
+    too; it is raised by the login, as every other refused login is.
+    """
+
+    codes = frozenset()
+    hints: ClassVar[dict[str, str]] = {
+        "ACCESS_DENIED": (
+            "The CRM has no active user of this name: check the user name "
+            "(VTIGER_USERNAME); it is the user's login name, such as admin"
+        ),
+    }
 
 
 _SUBCLASSES: tuple[type[VtigerError], ...] = (
@@ -352,3 +376,22 @@ class SchemaError(VtormError, ValueError):
         if field is not None:
             where = f"{where}.{field}" if where else field
         super().__init__(f"{where}: {message}" if where else message)
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice ``name`` most likely meant: the same but for letter case, else a close one."""
+    options = list(dict.fromkeys(choices))
+    folded = [choice for choice in options if choice.casefold() == name.casefold()]
+    if folded:
+        return folded[0]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest choice, or ``""`` when none is close."""
+    found = closest(name, choices)
+    return f" (did you mean {found!r}?)" if found is not None and found != name else ""

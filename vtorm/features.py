@@ -17,8 +17,8 @@ __all__ = ["BROKEN_ON_8", "Features"]
 #: body at every call (their handlers take a parameter the server never
 #: registers), each with what to do instead. Each is also a :class:`Features` flag.
 BROKEN_ON_8: dict[str, str] = {
-    "sync": "read changed records with a query on modifiedtime instead "
-    "(deletions cannot be seen that way)",
+    "sync": "Model.objects.changes() reads what changed with queries on "
+    "modifiedtime instead, and with state= sees deletions too (docs/changes.md)",
     "retrieve_inventory": "use retrieve instead",
 }
 

@@ -14,7 +14,7 @@ import attrs
 from vtorm.errors import FieldError
 from vtorm.types import FieldType, field_type
 
-__all__ = ["FieldInfo", "field"]
+__all__ = ["FieldInfo", "field", "read_only_error"]
 
 
 @attrs.frozen
@@ -79,17 +79,16 @@ def field(
         picklist=tuple(picklist),
         nullable=nullable,
     )
-    return attrs.field(
-        default=None,
-        metadata={"vtorm": info},
-        on_setattr=None if editable else _refuse_assignment,
-    )
+    # Assignments are checked by Model.__setattr__ (read-only fields, misspelt
+    # names); NO_OP keeps attrs from writing a __setattr__ of its own over it,
+    # and makes __init__ set the fields directly.
+    return attrs.field(default=None, metadata={"vtorm": info}, on_setattr=attrs.setters.NO_OP)
 
 
-def _refuse_assignment(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Any:
-    info: FieldInfo = attribute.metadata["vtorm"]
-    label = f" ({info.label})" if info.label and info.label != attribute.name else ""
-    raise FieldError(
-        f"{type(instance).__name__}.{attribute.name}{label} is read-only: the CRM sets it "
+def read_only_error(model: str, info: FieldInfo, value: Any) -> FieldError:
+    """The error for assigning ``value`` to the read-only field ``info`` of ``model``."""
+    label = f" ({info.label})" if info.label and info.label != info.attr else ""
+    return FieldError(
+        f"{model}.{info.attr}{label} is read-only: the CRM sets it "
         f"and ignores any value sent, so it cannot be assigned (tried {value!r})"
     )

@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import os
+import re
 import time
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -229,10 +231,62 @@ def map_requests_exceptions(request: Request) -> Iterator[None]:
     try:
         yield
     except requests.RequestException as exc:
-        raise transport_error(_kind(exc), request, f"{type(exc).__name__}: {exc}") from None
+        kind = _kind(exc)
+        reason = _innermost(exc)
+        raise transport_error(
+            kind, request, f"{type(exc).__name__}: {reason}", hint=_hint(kind, reason, request)
+        ) from None
     except HTTPError as exc:  # urllib3's own, from a request sent without Session.request
         kind, name = _urllib3_kind(exc)
-        raise transport_error(kind, request, f"{name}: {exc}") from None
+        reason = _innermost(exc)
+        raise transport_error(
+            kind, request, f"{name}: {reason}", hint=_hint(kind, reason, request)
+        ) from None
+
+
+# urllib3 starts its messages with the pool that failed; the URL is known already.
+_POOL_PREFIX = re.compile(r"^\(?\w+\(host='[^']*', port=\d+\)(: |, )")
+
+
+def _innermost(exc: BaseException) -> str:
+    """The lowest layer's own words, out of requests' and urllib3's wrappings.
+
+    ``ConnectionError(MaxRetryError(NewConnectionError("...: [Errno 111]
+    Connection refused")))`` says no more than ``[Errno 111] Connection refused``.
+    """
+    inner = exc
+    for _ in range(6):
+        if isinstance(inner, MaxRetryError) and inner.reason is not None:
+            inner = inner.reason
+        elif inner.args and isinstance(inner.args[0], BaseException):
+            inner = inner.args[0]
+        else:
+            break
+    text = _POOL_PREFIX.sub("", str(inner))
+    return text.removeprefix("Failed to establish a new connection: ") or type(inner).__name__
+
+
+def _hint(kind: type[TransportError], reason: str, request: Request) -> str:
+    """What the user can do about a failure to reach the CRM at all."""
+    where = urllib.parse.urlsplit(request.url)
+    if kind is ConnectError and "resolve" in reason:
+        return f"the host name {where.hostname!r} is not known: check the URL (VTIGER_URL)"
+    if kind is ConnectError and "refused" in reason.lower():
+        return (
+            f"nothing answers at {where.netloc}: check that the CRM runs there and that "
+            "the URL (VTIGER_URL) is right"
+        )
+    if kind is TLSError and "CERTIFICATE_VERIFY_FAILED" in reason:
+        return (
+            "the server's certificate is not trusted: for a private certificate authority "
+            "give Client(..., verify='/path/to/ca-bundle.pem')"
+        )
+    if kind is TLSError and where.scheme == "https":
+        return (
+            f"{where.netloc} may not speak TLS: for a CRM served without it, the URL "
+            "starts with http://"
+        )
+    return ""
 
 
 def _kind(exc: requests.RequestException) -> type[TransportError]:

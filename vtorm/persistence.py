@@ -56,8 +56,9 @@ from vtorm.errors import (
     ValidationError,
     VtigerError,
     VtormError,
+    did_you_mean,
 )
-from vtorm.owners import check_owners
+from vtorm.owners import check_owners, check_references, reference_directory
 from vtorm.query import paging
 from vtorm.types import field_type, to_python, to_wire, wire_equal
 
@@ -176,9 +177,16 @@ def plan_create(obj: Model) -> Write:
     missing = [i for i in meta.fields.values() if _mandatory(i) and _blank(getattr(obj, i.attr))]
     if missing:
         names = ", ".join(f"{i.attr} ({i.label or i.wire})" for i in missing)
+        owner = next((i.attr for i in missing if i.type == "owner"), None)
+        hint = (
+            f" ({owner} takes the id of a user or a group: the logged-in user's is "
+            "client.user_id, such as '19x1')"
+            if owner
+            else ""
+        )
         raise ValidationError(
             f"{type(obj).__name__}: mandatory field(s) without a value: {names}; "
-            "nothing was sent"
+            f"nothing was sent{hint}"
         )
     return Write(meta, "create", obj._changes())
 
@@ -206,6 +214,15 @@ def plan_save(
     if not send:
         return None
     meta = type(obj)._meta
+    cleared = [
+        meta.by_wire[w] for w, v in send.items() if _mandatory(meta.by_wire[w]) and _blank(v)
+    ]
+    if cleared:
+        # revise refuses an empty mandatory field (MANDATORY_FIELDS_MISSING): say so first.
+        names = ", ".join(f"{i.attr} ({i.label or i.wire})" for i in cleared)
+        raise ValidationError(
+            f"{_name(obj)}: mandatory field(s) cannot be emptied: {names}; nothing was sent"
+        )
     # Changes left out by update_fields stay on the instance, still dirty.
     kept = {meta.by_wire[w].attr: getattr(obj, meta.by_wire[w].attr) for w in changes
             if w not in send}  # fmt: skip
@@ -229,7 +246,8 @@ def _resolve_fields(obj: Model, names: Iterable[str]) -> set[str]:
     for name in names:
         info = meta.fields.get(name) or meta.by_wire.get(name)
         if info is None:
-            raise FieldError(f"{type(obj).__name__} has no field {name!r} (in update_fields)")
+            hint = did_you_mean(name, meta.fields)
+            raise FieldError(f"{type(obj).__name__} has no field {name!r}{hint} (in update_fields)")
         if info.read_only:
             raise FieldError(
                 f"{type(obj).__name__}.{info.attr} is read-only: the server ignores it "
@@ -255,7 +273,10 @@ def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]
         info = meta.fields.get(name) or meta.by_wire.get(name)
         if info is None:
             choices = ", ".join(i.attr for i in meta.editable)
-            raise FieldError(f"{model.__name__} has no field {name!r}; choices are: {choices}")
+            raise FieldError(
+                f"{model.__name__} has no field {name!r}{did_you_mean(name, meta.fields)}; "
+                f"choices are: {choices}"
+            )
         if info.read_only:
             raise FieldError(f"{model.__name__}.{info.attr} is read-only: it cannot be updated")
         wire = to_wire(info, value, meta.module)
@@ -273,12 +294,17 @@ def plan_update(model: type[Model], fields: Mapping[str, Any]) -> dict[str, Any]
 def send(client: Client, write: Write) -> dict[str, Any]:
     """Send ``write`` through ``client``; the server's answer (the stored record).
 
-    An owner that is no user or group of the client is refused first
-    (:func:`vtorm.owners.check_owners`).
+    An owner that is no user or group of the client, and a reference to a
+    record the client cannot find, are refused first
+    (:func:`vtorm.owners.check_owners`, :func:`vtorm.owners.check_references`).
     """
     check_owners(client, write.meta, write.element)
+    check_references(client, write.meta, write.element)
     if write.operation == "create":
-        return client.create(write.meta.module, write.element)
+        row = client.create(write.meta.module, write.element)
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            reference_directory(client).seen(row["id"])  # later writes may refer to it
+        return row
     current = _unchanged_since(client, write) if write.modifiedtime is not None else None
     return revise(client, write.element, write.meta, current)
 
@@ -488,10 +514,16 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
     _refuse_in_doubt(obj)
     sender = client_for(client, obj)
     try:
-        sender.delete(obj.id)
+        delete_record(sender, obj.id)
     except InDoubtError as error:
         raise _in_doubt(obj, error, sender) from error.cause
     _record_deleted(obj)
+
+
+def delete_record(client: Client, ident: str) -> None:
+    """Delete the record ``ident``; reference checks no longer take it to exist."""
+    reference_directory(client).gone(ident)  # first: a delete in doubt may have happened
+    client.delete(ident)
 
 
 def refresh(obj: Model, *, client: Client | None = None) -> None:
@@ -813,6 +845,7 @@ def revise_each(
     """
     meta = model._meta
     check_owners(client, meta, element)
+    check_references(client, meta, element)
     tasks = [(ident, partial(revise, client, {"id": ident, **element}, meta)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()
@@ -839,7 +872,7 @@ def delete_each(model: type[Model], client: Client, ids: Sequence[str], workers:
     each record that failed, after the others were done.
     """
     module = model._meta.module
-    tasks = [(ident, partial(client.delete, ident)) for ident in ids]
+    tasks = [(ident, partial(delete_record, client, ident)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()
     for ident, _, error in run_concurrently(tasks, workers):

@@ -169,11 +169,17 @@ def _multipart(fields: Mapping[str, str], files: Files) -> tuple[bytes, str]:
 
 
 def transport_error(
-    kind: type[TransportError], request: Request, reason: str, *, sent: bool | None = None
+    kind: type[TransportError],
+    request: Request,
+    reason: str,
+    *,
+    sent: bool | None = None,
+    hint: str = "",
 ) -> TransportError:
     """An error of ``kind`` for ``request``, worded the same by every transport.
 
     ``reason`` is the lower layer's explanation; session ids in it are shortened.
+    ``hint`` says what the user may do about it.
     """
     if kind is ReadTimeout:
         what = f"no answer within {request.timeout:g} s"
@@ -182,7 +188,10 @@ def transport_error(
     text = redact(reason)
     if len(text) > _MAX_REASON:
         text = text[:_MAX_REASON] + "..."
-    return kind(f"{request.operation}: {what} ({text})", operation=request.operation, sent=sent)
+    advice = f": {hint}" if hint else ""
+    return kind(
+        f"{request.operation}: {what} ({text}){advice}", operation=request.operation, sent=sent
+    )
 
 
 _WHAT: dict[type[TransportError], str] = {

@@ -445,6 +445,25 @@ def _multi_out(model: str, info: FieldInfo, value: Any) -> str:
     return MULTI_SEPARATOR.join(items)
 
 
+def example_id(model: str, info: FieldInfo) -> str:
+    """What an id of ``info`` looks like, for an error: ``"a record id like '11x8'"``.
+
+    Owners name users and groups; a reference, its target's prefix; an id,
+    the model's own. Owners given by name (``"admin"``) are a migration's
+    convenience only (``vtorm import``), never a model's.
+    """
+    from vtorm.model import model_for_module
+
+    if info.type == "owner":
+        return "a user's or group's id like '19x1' or '20x3' (users and groups by id, not name)"
+    names = (model,) if info.wire == "id" else tuple(getattr(info, "refers_to", ()))
+    for name in names:
+        target = model_for_module(name)
+        if target is not None and target._meta.id_prefix:
+            return f"a record id like '{target._meta.id_prefix}x8'"
+    return "a record id like '12x8' (<module prefix>x<number>)"
+
+
 def _id_out(model: str, info: FieldInfo, value: Any) -> str:
     from vtorm.model import Model, model_for_module
 
@@ -463,7 +482,7 @@ def _id_out(model: str, info: FieldInfo, value: Any) -> str:
             )  # fmt: skip
         return value.id
     if not isinstance(value, str) or not WSID.fullmatch(value):
-        raise _refuse(model, info, value, "is not a record id like '12x8'")
+        raise _refuse(model, info, value, f"is not {example_id(model, info)}")
     prefix = value.partition("x")[0]
     if info.wire == "id":
         own = model_for_module(model)

@@ -414,7 +414,7 @@ class UnitOfWork:
         for obj in self._deleted:
             assert obj.id is not None
             if obj._state.in_doubt is None:
-                tasks.append((obj, partial(client.delete, obj.id)))
+                tasks.append((obj, partial(persistence.delete_record, client, obj.id)))
         for obj, _, error in persistence.run_concurrently(tasks, self.workers):
             if error is not None:
                 if isinstance(error, InDoubtError):

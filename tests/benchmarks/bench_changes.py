@@ -12,6 +12,7 @@ requests each feed sent, by operation, and its wall time.
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 import tempfile
@@ -88,4 +89,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help shows what the script measures instead of running it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

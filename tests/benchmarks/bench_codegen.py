@@ -11,6 +11,7 @@ Run: ``python tests/benchmarks/bench_codegen.py``. Prints figures; asserts nothi
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import statistics
 import subprocess
@@ -82,4 +83,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help shows what the script measures instead of running it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

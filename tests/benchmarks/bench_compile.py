@@ -8,6 +8,7 @@ writing the statement. Nothing is sent.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 import timeit
@@ -78,4 +79,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help shows what the script measures instead of running it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

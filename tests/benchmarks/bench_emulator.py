@@ -13,6 +13,7 @@ operations.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import http.client
 import json
@@ -202,4 +203,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help shows what the script measures instead of running it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

@@ -11,6 +11,7 @@ Run: ``python tests/benchmarks/bench_hydration.py``
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -58,4 +59,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help shows what the script measures instead of running it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

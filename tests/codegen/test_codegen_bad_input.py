@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,20 @@ def test_failed_rename_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
         write_atomic(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert os.listdir(tmp_path) == ["m.py"]
+
+
+def test_output_has_the_permissions_of_any_new_file_or_keeps_its_own(tmp_path: Path) -> None:
+    # The temporary file is its owner's only; the module it becomes is source code.
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "m.py"
+        write_atomic(target, "x = 1\n")
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+        target.chmod(0o664)
+        write_atomic(target, "x = 2\n")
+        assert stat.S_IMODE(target.stat().st_mode) == 0o664
+    finally:
+        os.umask(umask)
 
 
 def test_output_in_a_missing_directory_is_named(

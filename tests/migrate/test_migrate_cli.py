@@ -78,7 +78,7 @@ def test_import_csv_with_report_rejects_and_exit_1(
         "read": 4, "created": 2, "updated": 0, "unchanged": 0, "rejected": 2, "in_doubt": 0
     }  # fmt: skip
     rejected = [json.loads(line) for line in rejects.read_text().splitlines()]
-    assert sorted(r["line"] for r in rejected) == [3, 4]
+    assert sorted(r["line"] for r in rejected) == [4, 5]  # the lines of the file (header: 1)
     assert {r["row"]["E-mail"] for r in rejected} == {"cy@example.com", "di@example.com"}
     client = vtorm.Client(env.url, env.username, env.access_key)
     born = {r["email"]: r["birthday"] for r in rows(client, "Contacts")}
@@ -235,3 +235,112 @@ def test_a_key_that_is_no_column_stops_before_writing(
     assert main(["import", "Contacts", "--in", str(source), "--key", "email", "--quiet"]) == 2
     assert "key field(s) email are not among the columns" in capsys.readouterr().err
     assert ops(env, "create") == []
+
+
+# -- the mistakes of a first hour: each names what is wrong and what to type instead ---------
+
+
+def test_a_misspelt_module_is_refused_with_the_closest_name(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "x.csv", ["lastname,email", "Lee,l@example.com"])
+    assert main(["import", "Contact", "--in", str(source), "--key", "email", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{env.url} has no module 'Contact' (did you mean 'Contacts'?)" in err
+    assert ops(env, "create") == []
+
+
+def test_a_misspelt_key_or_column_is_refused_with_the_closest_field(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "x.csv", ["lastname,emial", "Lee,l@example.com"])
+    assert main(["import", "Contacts", "--in", str(source), "--key", "e-mail", "--quiet"]) == 2
+    assert "Contacts has no field 'e-mail' (did you mean 'email'?)" in capsys.readouterr().err
+    assert main(["import", "Contacts", "--in", str(source), "--key", "lastname", "--quiet"]) == 2
+    assert "no field(s) 'emial' (did you mean 'email'?)" in capsys.readouterr().err
+    assert ops(env, "create") == []
+
+
+def test_a_semicolon_csv_names_the_delimiter_to_give(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "x.csv", ["lastname;email", "Lee;l@example.com"])
+    argv = ["import", "Contacts", "--in", str(source), "--key", "email", "--quiet"]
+    assert main(argv) == 2
+    assert "read it with --delimiter ';'" in capsys.readouterr().err
+    assert ops(env, "create") == []
+    assert main([*argv, "--delimiter", ";"]) == 0
+    assert [r["lastname"] for r in rows(vtorm.Client(env.url, env.username, env.access_key),
+                                        "Contacts")] == ["Lee"]  # fmt: skip
+
+
+def test_a_tab_delimiter_may_be_written_as_backslash_t(env: Emulator, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "x.csv", ["lastname\temail", "Lee\tl@example.com"])
+    argv = ["import", "Contacts", "--in", str(source), "--key", "email", "--quiet"]
+    assert main([*argv, "--delimiter", "\\t"]) == 0
+    assert len(ops(env, "create")) == 1
+
+
+def test_a_missing_input_file_is_named_in_one_line(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.csv"
+    assert main(["import", "Contacts", "--in", str(missing), "--key", "email"]) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm import: error: {missing}: No such file or directory\n"
+    )
+
+
+def test_copy_without_a_target_says_which_crm_is_missing(
+    env: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    for name in ("URL", "USERNAME", "ACCESS_KEY"):
+        monkeypatch.setenv(f"VTIGER_SOURCE_{name}", getattr(env, name.lower()))
+        monkeypatch.delenv(f"VTIGER_TARGET_{name}", raising=False)
+    argv = ["copy", "--modules", "Accounts", "--journal", str(tmp_path / "j")]
+    assert main(argv) == 2
+    assert "error: no target CRM configured: give --target-url or VTIGER_TARGET_URL;" in (
+        capsys.readouterr().err
+    )
+
+
+def test_an_interrupted_import_reports_what_it_did(
+    env: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    # Ctrl-C after the first row: the report of an earlier run must not stay behind.
+    source = write_csv(tmp_path / "x.csv", ["lastname,email", "Lee,l@x.org", "Ray,r@x.org"])
+    report = tmp_path / "report.json"
+    report.write_text('{"created": 99}')
+    from vtorm.migrate import cli_import
+
+    real = cli_import.read_records
+
+    def interrupted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        for number, record in real(*args, **kwargs):  # type: ignore[arg-type]
+            yield number, record
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_import, "read_records", interrupted)
+    argv = ["import", "Contacts", "--in", str(source), "--key", "email", "--quiet",
+            "--journal", str(tmp_path / "j"), "--report", str(report)]  # fmt: skip
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "(interrupted)" in out
+    assert "vtorm import: interrupted; rerun the same command to resume" in err
+    assert json.loads(report.read_text())["read"] == 1
+    monkeypatch.setattr(cli_import, "read_records", real)
+    assert main(argv) == 0
+    client = vtorm.Client(env.url, env.username, env.access_key)
+    assert sorted(r["lastname"] for r in rows(client, "Contacts")) == ["Lee", "Ray"]
+
+
+def test_an_export_into_a_missing_directory_names_the_file_asked_for(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "x.csv"
+    assert main(["export", "Contacts", "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm export: error: cannot write {out}: the directory {out.parent} does not exist\n"
+    )

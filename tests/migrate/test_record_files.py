@@ -38,9 +38,41 @@ def test_csv_with_a_byte_order_mark_short_and_long_rows(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes("\ufefflastname,email\nLee,l@x.org\nShort\nA,b,c\n".encode())
     read = list(read_records(path))
-    assert read[0] == (1, {"lastname": "Lee", "email": "l@x.org"})
-    assert read[1] == (2, {"lastname": "Short", "email": ""})
+    assert read[0] == (2, {"lastname": "Lee", "email": "l@x.org"})
+    assert read[1] == (3, {"lastname": "Short", "email": ""})
     assert isinstance(read[2][1], BadLine) and "3 cells for 2 columns" in read[2][1].reason
+    assert read[2][0] == read[2][1].line == 4
+
+
+def test_csv_records_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None:
+    # As an editor or a spreadsheet numbers them: the header is line 1, and a
+    # quoted cell holding a line break makes the next record start further down.
+    path = tmp_path / "in.csv"
+    path.write_text('lastname,description\nLee,"two\nlines"\n\nRay,one\n', encoding="utf-8")
+    assert [number for number, _ in read_records(path)] == [2, 5]
+
+
+@pytest.mark.parametrize(
+    ("separator", "option"), [(";", "--delimiter ';'"), ("\t", "--delimiter '\\t'")]
+)
+def test_a_csv_read_with_the_wrong_delimiter_names_the_right_one(
+    tmp_path: Path, separator: str, option: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(f"lastname{separator}email\nLee{separator}l@x.org\n", encoding="utf-8")
+    with pytest.raises(FileFormatError) as caught:
+        list(read_records(path))
+    assert "its cells seem to be separated by" in str(caught.value)
+    assert f"read it with {option} (delimiter={separator!r} from Python)" in str(caught.value)
+    assert list(read_records(path, delimiter=separator)) == [
+        (2, {"lastname": "Lee", "email": "l@x.org"})
+    ]
+
+
+def test_a_one_column_csv_is_read_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("email\nl@x.org\n", encoding="utf-8")
+    assert list(read_records(path)) == [(2, {"email": "l@x.org"})]
 
 
 def test_a_csv_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import crm_models
 import pytest
 from query_fakes import Contacts
 
@@ -191,6 +192,43 @@ def test_unknown_field_and_lookup_name_model_and_field() -> None:
         where(Q(account_id__contains="11"))
     with pytest.raises(FieldError, match="not possible on a id"):
         where(Q(id__startswith="12x"))
+
+
+def test_a_misspelt_field_or_lookup_names_the_closest_one() -> None:
+    with pytest.raises(FieldError, match=r"has no field 'lastnme' \(did you mean 'lastname'\?\)"):
+        where(Q(lastnme="x"))
+    with pytest.raises(FieldError) as caught:
+        where(Q(lastname__startwith="x"))
+    assert "unknown lookup 'startwith' (did you mean 'startswith'?); lookups are:" in str(
+        caught.value
+    )
+
+
+def test_lookups_of_other_orms_say_what_to_write_instead() -> None:
+    contacts = crm_models.Contacts.objects
+    with pytest.raises(FieldError) as caught:
+        contacts.filter(email__isnull=True)
+    assert str(caught.value).endswith(
+        "The query language has no IS NULL and cannot write an empty text: "
+        "exclude(email__like='_%') finds the records whose text is empty"
+    )
+    with pytest.raises(FieldError, match="an empty date is NULL"):
+        contacts.filter(birthday__isnull=True)
+    # Following a reference, as Django's account__name does: no joins.
+    with pytest.raises(FieldError) as caught:
+        contacts.filter(account_id__accountname="Acme")
+    assert "A query cannot follow a reference (account_id__accountname)" in str(caught.value)
+    assert "account_id__in=<its QuerySet>.values_list('id', flat=True)" in str(caught.value)
+
+
+def test_an_id_of_the_wrong_shape_shows_one_of_the_right_shape() -> None:
+    contacts = crm_models.Contacts.objects
+    with pytest.raises(ValidationError, match=r"5 is not a record id like '11x8'"):
+        contacts.filter(account_id=5)
+    with pytest.raises(ValidationError, match="'admin' is not a user's or group's id like '19x1'"):
+        contacts.filter(assigned_user_id="admin")
+    with pytest.raises(ValidationError, match=r"'999' is not a record id like '12x8'"):
+        contacts.filter(id="999")
 
 
 def streams(q: Q, negate: bool = False) -> tuple[Group, ...]:

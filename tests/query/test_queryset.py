@@ -378,7 +378,7 @@ def test_slices_and_indexing(client: Any, records: Any, counter: Any) -> None:
 
 def test_negative_indexing_points_to_last_and_reverse(client: Any, records: Any) -> None:
     qs = Contacts.objects.using(client).all()
-    advice = r"use qs\.last\(\) .* qs\.reverse\(\)\[2\] for the one 3 "
+    advice = r"qs\.reverse\(\)\[2\] is the 3rd record from the end \(and qs\.last\(\)"
     with pytest.raises(ValueError, match=advice):
         qs[-3]
     with pytest.raises(ValueError, match=r"qs\.reverse\(\)\[:n\] holds the last n records"):
@@ -744,3 +744,56 @@ def test_count_of_a_negated_like_never_uses_count_star(counter: Any) -> None:
             "SELECT id, lastname FROM Contacts ORDER BY id LIMIT 100;",
             f"SELECT id, lastname FROM Contacts WHERE id > '{abe}' ORDER BY id LIMIT 100;",
         ]
+
+
+def test_using_takes_a_client_not_a_database_alias() -> None:
+    with pytest.raises(TypeError, match=r"using\(\) takes a vtorm.Client, not 'default'"):
+        Contacts.objects.using("default")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"takes a vtorm\.Client"):
+        Contacts.objects.filter(lastname="Smith").using(None)  # type: ignore[arg-type]
+
+
+def test_evaluating_many_records_says_to_stream_them(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from vtorm.query import queryset
+
+    with Emulator() as crm:
+        client = vtorm.Client(crm.url, crm.username, crm.access_key)
+        for n in range(5):
+            client.create("Contacts", {"lastname": f"Many {n}", "assigned_user_id": "19x1"})
+        contacts = Contacts.objects.using(client)
+        monkeypatch.setattr(queryset, "KEEP_WARNING", 3)
+        with caplog.at_level("WARNING", logger="vtorm.query"):
+            assert len(list(contacts.all())) == 5  # every record, read on past the warning
+        (record,) = caplog.records
+        assert record.getMessage() == (
+            "Contacts: evaluating a QuerySet keeps every record in memory (3 read so far, and "
+            "more coming); to walk many records, loop over qs.iterator(), which holds 100 at "
+            "a time"
+        )
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="vtorm.query"):
+            assert len(list(contacts.iterator())) == 5
+            assert len(contacts.all()[:2]) == 2
+        assert caplog.records == []
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("index", "advice"),
+    [
+        (-1, "use qs.last() for the last record."),
+        (-2, "qs.reverse()[1] is the 2nd record from the end (and qs.last() the last one)."),
+        (-3, "qs.reverse()[2] is the 3rd record from the end (and qs.last() the last one)."),
+        (-11, "qs.reverse()[10] is the 11th record from the end (and qs.last() the last one)."),
+        (-22, "qs.reverse()[21] is the 22nd record from the end (and qs.last() the last one)."),
+    ],
+)
+def test_a_negative_index_says_what_to_write_instead(index: int, advice: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Contacts.objects.order_by("lastname")[index]
+    assert str(caught.value) == (
+        f"Negative indexing is not supported: qs[{index}] would need the whole result "
+        f"first; {advice}"
+    )

@@ -151,6 +151,7 @@ def test_serve_help_says_the_default_port_is_a_free_one() -> None:
     result = _refused("--help")
     assert result.returncode == 0
     assert "default: a free one" in " ".join(result.stdout.split())
+    assert "(default 127.0.0.1: this machine only)" in " ".join(result.stdout.split())
 
 
 def test_emulator_fixture_in_a_user_test_suite(pytester: pytest.Pytester) -> None:
@@ -245,3 +246,15 @@ def test_serve_takes_the_session_idle_lifetime() -> None:
     assert parser.parse_args(["--session-idle", "0"]).session_idle is None
     with pytest.raises(SystemExit):
         parser.parse_args(["--session-idle", "-1"])
+
+
+def test_a_port_in_use_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    from vtorm.testing import serve
+
+    with Emulator() as running:
+        port = running.url.split(":")[2].split("/")[0]
+        assert serve.main(["--port", port]) == 2
+    assert capsys.readouterr().err == (
+        f"vtorm serve: error: port {port} of 127.0.0.1 is in use (another vtorm serve?): "
+        "choose another --port, or leave --port out for a free one\n"
+    )

@@ -83,7 +83,7 @@ def client_from(
         if not value
     ]
     if missing:
-        what = f"the {role} CRM" if role else "a CRM"
+        what = f"{role} CRM" if role else "CRM"
         raise ValueError(
             f"no {what} configured: give " + "; ".join(missing)
             + " (to rehearse offline, run `vtorm serve --db FILE` and point there)"
@@ -141,6 +141,11 @@ def guarded(prog: str, job: Callable[[], int]) -> int:
     except (AuthenticationError, TransportError, ProtocolError) as exc:
         print(f"{prog}: cannot talk to the CRM: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (VtormError, ValueError, OSError) as exc:
+    except OSError as exc:
+        # "[Errno 2] No such file or directory: 'x.csv'" reads better as the file and the reason.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (VtormError, ValueError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -117,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
             _finish(args, copier.counts, stopped=True)
             print(f"{PROG}: {exc}; rerun the same command to resume", flush=True)
             return EXIT_USAGE
+        except KeyboardInterrupt:
+            # The report says what this run did, not what an earlier one did.
+            _finish(args, copier.counts, stopped=True, why="interrupted")
+            raise
         _finish(args, counts, stopped=False)
         if rejects.count and args.rejects:
             print(f"{PROG}: {rejects.count} record(s) not written: see {args.rejects}")
@@ -134,8 +138,10 @@ def run(args: argparse.Namespace) -> int:
             rejects.close()
 
 
-def _finish(args: argparse.Namespace, counts: dict[str, Counts], *, stopped: bool) -> None:
+def _finish(
+    args: argparse.Namespace, counts: dict[str, Counts], *, stopped: bool, why: str = "stopped"
+) -> None:
     write_counts(args.report, {module: c.as_dict() for module, c in counts.items()})
     prefix = "dry run, nothing written: " if args.dry_run else ""
     for module, c in counts.items():
-        print(f"{PROG}: {module}: {prefix}{c.line()}{' (stopped)' if stopped else ''}")
+        print(f"{PROG}: {module}: {prefix}{c.line()}{f' ({why})' if stopped else ''}")

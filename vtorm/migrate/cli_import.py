@@ -71,7 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "hook ('module:function'); see docs/migrations.md",
     )  # fmt: skip
     parser.add_argument(
-        "--delimiter", default=",", metavar="CHAR", help="CSV cell separator (default ',')"
+        "--delimiter", default=",", metavar="CHAR",
+        help="CSV cell separator (default ','; '\\t' for a tab)"
     )
     dates = parser.add_argument_group(
         "dates in the input (default: only YYYY-MM-DD is accepted; nothing is guessed)"
@@ -101,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
 
     def job() -> int:
         nonlocal rejects, journal, importer
+        if args.delimiter in ("\\t", "tab"):  # a tab is hard to type in a shell
+            args.delimiter = "\t"
         if len(args.delimiter) != 1:
-            raise ValueError("--delimiter must be one character")
+            raise ValueError("--delimiter must be one character (or '\\t' for a tab)")
         file_format(args.input)
         field_map = load_map(args.map) if args.map else None
         client = client_from(args)
@@ -128,6 +131,11 @@ def run(args: argparse.Namespace) -> int:
             summary(PROG, importer.counts, dry_run=args.dry_run, extra=" (stopped)")
             print(f"{PROG}: {exc}; rerun the same command to resume", flush=True)
             return EXIT_USAGE
+        except KeyboardInterrupt:
+            # The report says what this run did, not what an earlier one did.
+            write_counts(args.report, importer.counts.as_dict())
+            summary(PROG, importer.counts, dry_run=args.dry_run, extra=" (interrupted)")
+            raise
         write_counts(args.report, counts.as_dict())
         summary(PROG, counts, dry_run=args.dry_run)
         if rejects.count and args.rejects:

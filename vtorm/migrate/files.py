@@ -81,8 +81,9 @@ def read_records(
 ) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """``(record number, record)`` for each record of the file, in order.
 
-    The number is the line in a JSON Lines file and the data row (1 = the
-    first row after the header) in a CSV file.
+    The number is the line of the file the record starts on (in a CSV file
+    the header is line 1, so the first record is line 2, as a spreadsheet
+    numbers its rows).
     """
     kind = file_format(path)
     if kind == ".jsonl":
@@ -113,10 +114,17 @@ def _csv(path: str | Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]
         if header is None:
             return
         columns = [name.strip() for name in header]
+        _check_delimiter(path, columns, delimiter)
         repeated = sorted({c for c in columns if columns.count(c) > 1})
         if repeated:
             raise FileFormatError(f"{path}: the header repeats column(s) {', '.join(repeated)}")
-        for number, cells in enumerate(reader, 1):
+        while True:
+            # The line the record starts on, as an editor or a spreadsheet numbers
+            # it (the header is line 1); a quoted cell may span several lines.
+            number = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                return
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) > len(columns):
@@ -127,6 +135,28 @@ def _csv(path: str | Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]
                 continue
             cells += [""] * (len(columns) - len(cells))
             yield number, dict(zip(columns, cells, strict=True))
+
+
+# Cell separators spreadsheets write, by the names a user knows them by.
+_SEPARATORS = {";": "';'", "\t": "a tab ('\\t')", ",": "','", "|": "'|'"}
+
+
+def _check_delimiter(path: str | Path, columns: list[str], delimiter: str) -> None:
+    """Refuse a header that is one column holding another separator: the wrong delimiter.
+
+    A spreadsheet saved with ';' (the default where ',' is the decimal comma)
+    or tabs read with ',' gives one column per line, named after the whole header.
+    """
+    if len(columns) != 1:
+        return
+    for separator, name in _SEPARATORS.items():
+        if separator != delimiter and separator in columns[0]:
+            option = "--delimiter '\\t'" if separator == "\t" else f"--delimiter '{separator}'"
+            raise FileFormatError(
+                f"{path}: the header is one column, {columns[0]!r}: its cells seem to be "
+                f"separated by {name}, not {delimiter!r}; read it with {option} "
+                f"(delimiter={separator!r} from Python)"
+            )
 
 
 class RecordWriter:
@@ -143,6 +173,12 @@ class RecordWriter:
         self.columns = list(columns)
         self.count = 0
         self._part = self.path.with_name(self.path.name + ".part")
+        folder = self.path.parent
+        if not folder.is_dir():
+            # Said here, or the error would name the .part file.
+            raise FileNotFoundError(
+                f"cannot write {self.path}: the directory {folder} does not exist"
+            )
         self._handle: IO[str] = open(self._part, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self._csv = csv.writer(self._handle) if self.kind == ".csv" else None
         if self._csv is not None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from vtorm import Client, Model
-from vtorm.errors import AuthenticationError, VtigerError
+from vtorm.errors import AuthenticationError, VtigerError, VtormError, did_you_mean
 from vtorm.migrate.rows import UsageError
 
 __all__ = ["cheap_count", "describe_fields", "models_for", "unique_fields"]
@@ -39,7 +39,14 @@ def models_for(client: Client, modules: Sequence[str]) -> dict[str, type[Model]]
         except VtigerError as exc:
             if isinstance(exc, AuthenticationError):
                 raise
-            raise UsageError(f"{client.url} has no module {name!r} ({exc})") from exc
+            try:
+                known = client.list_types()
+            except VtormError:
+                known = []
+            raise UsageError(
+                f"{client.url} has no module {name!r}{did_you_mean(name, known)}; "
+                f"the server answered {exc}"
+            ) from exc
         specs.append(parse_describe(raw, module=name, singular=str(raw.get("label") or name)))
     schema = schema_module.Schema(
         modules=schema_module.sorted_modules(specs),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from vtorm.errors import FieldError, ValidationError
+from vtorm.errors import FieldError, ValidationError, did_you_mean
 from vtorm.migrate.convert import ISO_ONLY, DateRule, input_value
 from vtorm.migrate.keys import key_of
 from vtorm.migrate.mapping import FieldMap
@@ -75,8 +75,10 @@ class Preparer:
         unknown = [n for n in names if n not in self.model._meta.by_wire
                    and n not in self.model._meta.fields]
         if unknown:
+            wires = self.model._meta.by_wire
+            named = ", ".join(f"{n!r}{did_you_mean(n, wires)}" for n in unknown)
             raise UsageError(
-                f"{self.module} has no field(s) {', '.join(map(repr, unknown))}: "
+                f"{self.module} has no field(s) {named}: "
                 "rename them to fields in a map file (--map), or list them under 'ignore'"
             )
         given = {field_named(self.model, n).attr for n in names}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from vtorm.errors import FieldError, VtormError
+from vtorm.errors import FieldError, VtormError, did_you_mean
 from vtorm.migrate.convert import wire_of
 
 if TYPE_CHECKING:
@@ -64,7 +64,9 @@ def field_named(model: type[Model], name: str) -> FieldInfo:
     meta = model._meta
     info = meta.by_wire.get(name) or meta.fields.get(name)
     if info is None:
-        raise FieldError(f"{meta.module} has no field {name!r}")
+        raise FieldError(
+            f"{meta.module} has no field {name!r}{did_you_mean(name, meta.by_wire)}"
+        )
     return info
 
 

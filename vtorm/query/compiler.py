@@ -26,10 +26,10 @@ from urllib.parse import quote as url_quote
 
 import attrs
 
-from vtorm.errors import FieldError, UnsupportedQueryError, ValidationError
+from vtorm.errors import FieldError, UnsupportedQueryError, ValidationError, did_you_mean
 from vtorm.query.lookups import LIKE_FAMILY, OPERATORS, canonical, like_pattern, quote
 from vtorm.query.q import AND, OR, Q
-from vtorm.types import ASTRAL, WSID, field_type, to_wire
+from vtorm.types import ASTRAL, WSID, example_id, field_type, to_wire
 
 if TYPE_CHECKING:
     from vtorm.model import FieldInfo, Model
@@ -80,8 +80,8 @@ def field_info(model: type[Model], name: str) -> FieldInfo:
     if info is None:
         choices = ", ".join(sorted(model._meta.fields))
         raise FieldError(
-            f"{model.__name__} has no field {name!r} (module {model._meta.module}); "
-            f"choices are: {choices}"
+            f"{model.__name__} has no field {name!r}{did_you_mean(name, model._meta.fields)} "
+            f"(module {model._meta.module}); choices are: {choices}"
         )
     return info
 
@@ -97,8 +97,9 @@ def resolve_key(model: type[Model], key: str) -> tuple[FieldInfo, str]:
     lookup = canonical(lookup_name) if sep else "exact"
     if lookup is None:
         raise FieldError(
-            f"{model.__name__}.{name}: unknown lookup {lookup_name!r}; "
-            f"lookups are: {', '.join(OPERATORS)}"
+            f"{model.__name__}.{name}: unknown lookup {lookup_name!r}"
+            f"{did_you_mean(lookup_name, OPERATORS)}; lookups are: {', '.join(OPERATORS)}"
+            + _lookup_advice(info, lookup_name)
         )
     if lookup in LIKE_FAMILY and _is_id_like(info):
         raise FieldError(
@@ -108,6 +109,27 @@ def resolve_key(model: type[Model], key: str) -> tuple[FieldInfo, str]:
         )
     cache[key] = (info, lookup)
     return info, lookup
+
+
+def _lookup_advice(info: FieldInfo, lookup_name: str) -> str:
+    """What to write instead of a lookup other ORMs have and the query language has not."""
+    head = lookup_name.partition("__")[0]
+    if head == "isnull":
+        if field_type(info.type).text_like:
+            instead = f"exclude({info.attr}__like='_%') finds the records whose text is empty"
+        else:
+            instead = (
+                "an empty value of this field cannot be found by a query (an empty date "
+                "is NULL, which matches no comparison; an empty number is stored as 0)"
+            )
+        return f". The query language has no IS NULL and cannot write an empty text: {instead}"
+    if info.type == "reference" and head not in OPERATORS:
+        return (
+            f". A query cannot follow a reference ({info.attr}__{head}): the query language "
+            f"has no joins. Filter on the record itself: {info.attr}=<instance or id>, or "
+            f"{info.attr}__in=<its QuerySet>.values_list('id', flat=True)"
+        )
+    return ""
 
 
 def _is_id_like(info: FieldInfo) -> bool:
@@ -185,8 +207,8 @@ def _check_id(model: type[Model], info: FieldInfo, value: Any, text: str) -> str
     # validated <prefix>x<number> may ever reach it.
     if WSID.fullmatch(text) is None:
         raise ValidationError(
-            f"{model.__name__}.{info.attr}: {value!r} is not a record id of the form "
-            "'<prefix>x<number>' such as '12x8'"
+            f"{model.__name__}.{info.attr}: {value!r} is not "
+            f"{example_id(model._meta.module, info)}"
         )
     meta = model._meta
     if info.wire == "id" and text.partition("x")[0] != meta.id_prefix:

@@ -16,6 +16,8 @@ Manager is built from this class (see :mod:`vtorm.query.manager`).
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
@@ -51,6 +53,17 @@ M = TypeVar("M", bound="Model")
 #: model, so ``QuerySet[Contacts]`` is a queryset of Contacts instances.
 R = DefaultTypeVar("R", default=M)
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("vtorm.query")
+
+#: Records an evaluation reads before it warns that iterator() would hold fewer.
+KEEP_WARNING = 10_000
+
+
+def _ordinal(n: int) -> str:
+    """``2`` -> ``"2nd"``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def queryset_only(method: F) -> F:
@@ -163,6 +176,9 @@ class QuerySet(Generic[M, R]):
 
     def using(self, client: Client) -> Self:
         """Send this queryset's requests through ``client``."""
+        if not callable(getattr(client, "query", None)):
+            # Django's using() takes a database alias: say what vtorm's takes, at once.
+            raise TypeError(f"using() takes a vtorm.Client, not {client!r}")
         new = self._clone()
         new._client = client
         return new
@@ -222,10 +238,15 @@ class QuerySet(Generic[M, R]):
         cache = self._result_cache
         if isinstance(key, int):
             if key < 0:
+                instead = (
+                    "use qs.last() for the last record"
+                    if key == -1
+                    else f"qs.reverse()[{-key - 1}] is the {_ordinal(-key)} record from the "
+                    "end (and qs.last() the last one)"
+                )
                 raise ValueError(
                     f"Negative indexing is not supported: qs[{key}] would need the whole "
-                    "result first; use qs.last() for the last record, or "
-                    f"qs.reverse()[{-key - 1}] for the one {-key} from the end."
+                    f"result first; {instead}."
                 )
             if cache is not None:
                 if key >= len(cache):
@@ -268,7 +289,20 @@ class QuerySet(Generic[M, R]):
     def _fetch_all(self) -> list[R]:
         """The results, read in one pass the first time and kept."""
         if self._result_cache is None:
-            self._result_cache = list(self._iterable_class(self))
+            rows = iter(self._iterable_class(self))
+            kept = list(itertools.islice(rows, KEEP_WARNING))
+            if len(kept) == KEEP_WARNING:
+                # A loop over a whole large module holds it all (about 4 KB a
+                # record) before its first turn: say so while it still reads.
+                log.warning(
+                    "%s: evaluating a QuerySet keeps every record in memory (%d read so "
+                    "far, and more coming); to walk many records, loop over "
+                    "qs.iterator(), which holds 100 at a time",
+                    self.model.__name__,
+                    KEEP_WARNING,
+                )
+                kept.extend(rows)
+            self._result_cache = kept
         return self._result_cache
 
     def __iter__(self) -> Iterator[R]:

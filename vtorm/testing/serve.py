@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sqlite3
 import sys
 from pathlib import Path
@@ -47,7 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="port to listen on (default: a free one, printed at start)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
     parser.add_argument(
         "--schema", metavar="DIR", default=None, help="describe dump to emulate (default: stock)"
     )
@@ -109,7 +114,13 @@ def run(args: argparse.Namespace) -> int:
         crm.start()
     except (OSError, ValueError, sqlite3.Error) as exc:
         # One line, as for a usage error: the port is taken, the file is not a database...
-        print(f"vtorm serve: error: {exc}", file=sys.stderr)
+        message = str(exc)
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            message = (
+                f"port {args.port} of {args.host} is in use (another vtorm serve?): "
+                "choose another --port, or leave --port out for a free one"
+            )
+        print(f"vtorm serve: error: {message}", file=sys.stderr)
         return 2
     try:
         # Inside the try: a Ctrl-C right after the lines are out still stops cleanly.

@@ -525,6 +525,7 @@ def test_sync_once_known_broken_is_refused_without_a_request(
     assert "not sent" in str(caught.value)
     assert "client.features.sync is False" in str(caught.value)
     assert "modifiedtime" in str(caught.value)
+    assert caught.value.sent is False and "(HTTP 500" not in str(caught.value)  # no answer to quote
     assert ops(crm).count("sync") == 1
 
 

@@ -707,6 +707,7 @@ class Client:
                 status=500,
                 excerpt="",
                 operation=name,
+                sent=False,
             )
 
     def _scrub(self, text: str) -> str:

@@ -235,8 +235,23 @@ class UnsupportedOperationError(ProtocolError):
     Stock Vtiger 8.x under PHP 8 answers every ``sync`` and
     ``retrieve_inventory`` with HTTP 500 and an empty body. After the first
     such answer the client's :class:`~vtorm.features.Features` record it, and
-    later calls raise this at once, without a request.
+    later calls raise this at once, without a request (``sent`` is False then,
+    and the message quotes no answer: there was none).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        excerpt: str,
+        operation: str | None = None,
+        sent: bool = True,
+    ) -> None:
+        super().__init__(message, status=status, excerpt=excerpt, operation=operation)
+        self.sent = sent
+        if not sent:
+            self.args = (message,)
 
 
 class InDoubtError(VtormError):

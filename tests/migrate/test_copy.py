@@ -197,6 +197,23 @@ def test_a_key_matches_records_the_target_already_has(
     assert accounts["BRANCH"]["account_id"] == accounts["Holding"]["id"]
 
 
+def test_without_a_key_a_name_the_target_has_is_rejected_with_the_key_to_give(
+    source: tuple[Emulator, vtorm.Client], target: tuple[Emulator, vtorm.Client], journal: Journal
+) -> None:
+    _, src = source
+    _, dst = target
+    seed(src)
+    dst.create("Accounts", {"accountname": "BRANCH", "assigned_user_id": "19x1"})
+    counts, rejects = copy(src, dst, ["Accounts"], journal)
+    # (Shop, a member of the refused Branch, waits for it: rejected as well.)
+    assert counts["Accounts"]["rejected"] >= 1
+    (reason,) = [e["reason"] for e in rejects.first if "Duplicate(s) detected!" in e["reason"]]
+    assert reason.endswith(
+        "to update the target's records instead of creating new ones, copy with "
+        "--key Accounts=accountname"
+    )
+
+
 def test_since_last_copies_changes_and_deletions(
     source: tuple[Emulator, vtorm.Client], target: tuple[Emulator, vtorm.Client], tmp_path: Any
 ) -> None:

@@ -267,6 +267,9 @@ def test_duplicate_prevention_on_another_key_rejects_with_the_reason(
     reason = rejects.first[0]["reason"]
     assert "duplicate" in reason and "accountname" in reason
     assert "Duplicate(s) detected!" in reason
+    assert reason.endswith(
+        "to update the records of that name instead, import with --key accountname"
+    )
     assert [r["id"] for r in rows(client, "Accounts")] == [acme]
 
 

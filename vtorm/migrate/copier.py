@@ -252,6 +252,10 @@ class Copier:
             key_attrs=frozenset(info.attr for info in key),
             unique_key=any(info.wire in unique for info in key),
             unique_names=", ".join(sorted(unique)),
+            duplicate_hint=(
+                f"to update the target's records instead of creating new ones, copy with "
+                f"--key {module}={','.join(sorted(unique))}" if unique else ""
+            ),
         )
         engine.counts = counts = self.counts[module]
         engine.planned = self.planned

@@ -87,6 +87,10 @@ class Importer:
             update_only=preparer.update_only,
             unique_key=any(info.wire in unique for info in preparer.key),
             unique_names=", ".join(sorted(unique)),
+            duplicate_hint=(
+                f"to update the records of that name instead, import with "
+                f"--key {','.join(sorted(unique))}" if unique else ""
+            ),
             source=source,
             precheck=ReferenceCheck(model, client),
         )

@@ -113,9 +113,11 @@ class Upserter:
     ``update_only`` rejects rows whose record does not exist;
     ``unique_key`` says the key holds the field duplicate prevention checks,
     so a create refused as a duplicate is looked up again rather than
-    rejected. ``source`` identifies the input (a hash of the file): on a
-    rerun of the same input, a row whose key a later row has since written
-    is skipped rather than written and overwritten again. ``precheck`` maps
+    rejected; otherwise ``duplicate_hint`` ends the reason of such a reject
+    (what to give the command to match those records instead). ``source``
+    identifies the input (a hash of the file): on a rerun of the same input,
+    a row whose key a later row has since written is skipped rather than
+    written and overwritten again. ``precheck`` maps
     the rows of a batch still to write to the reasons some cannot be (such as
     references to missing records). ``dry_run`` sends no write and counts what
     would be done.
@@ -137,6 +139,7 @@ class Upserter:
         update_only: bool = False,
         unique_key: bool = False,
         unique_names: str = "",
+        duplicate_hint: str = "",
         source: str | None = None,
         precheck: Callable[[list[Row]], Mapping[str, str]] | None = None,
     ) -> None:
@@ -156,6 +159,7 @@ class Upserter:
         self.update_only = update_only
         self.unique_key = unique_key
         self.unique_names = unique_names or "a unique field"
+        self.duplicate_hint = duplicate_hint
         self.source = source
         self.precheck = precheck
         self.counts = Counts()
@@ -440,7 +444,8 @@ class Upserter:
             self._reject(
                 row,
                 f"duplicate: the target already has a record with this {self.unique_names} "
-                f"({exc.message}), and it is not the record of this row's key",
+                f"({exc.message}), and it is not the record of this row's key"
+                + (f"; {self.duplicate_hint}" if self.duplicate_hint else ""),
             )
             return None
         except VtigerError as exc:

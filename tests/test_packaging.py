@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tomllib
-
 import vtorm
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the toml reader vtorm itself depends on there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -318,3 +318,31 @@ def test_a_descending_reference_is_read_whole_and_backwards(client: Any) -> None
     assert [c.id for c in ordered[10:120]] == want[10:120]
     gc.collect()  # streams other tests left unfinished
     assert len(paging._LIVE) == 0  # finished streams no longer watch writes
+
+
+HOSTILE = ["O'Brien", "a\\b", "100%", "x_y", "Ünïcode", "' OR 1=1 --", "semi;colon", "Ann"]
+
+
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ordering=st.sampled_from([("firstname",), ("-firstname",), ("firstname", "-id")]),
+    names=st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=5),
+    n=st.integers(101, 160),
+)
+def test_hostile_values_at_page_boundaries_page_exactly(
+    ordering: tuple[str, ...], names: list[str], n: int
+) -> None:
+    # The last value of a page becomes a literal of the next page's keyset
+    # condition: quotes, backslashes, LIKE wildcards and SQL text must stay
+    # values, so every record comes once, in order, and the loop can delete.
+    with Emulator() as crm:
+        client = make_client(crm)
+        records = seed(client, n, first=lambda i: names[i % len(names)])
+        qs = Contacts.objects.using(client).order_by(*ordering)
+        seen = []
+        for c in qs.iterator():
+            seen.append(c.id)
+            c.delete()
+        assert seen == brute(records, ordering)
+        assert client.query("SELECT id FROM Contacts;") == []
+        client.close()

@@ -32,7 +32,7 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vtorm.errors import AccessDeniedError, InvalidIdError, RecordNotFoundError, ValidationError
 from vtorm.types import WSID
@@ -90,17 +90,26 @@ class OwnerDirectory:
             self._known.clear()
 
 
-_DIRECTORIES: weakref.WeakKeyDictionary[Any, OwnerDirectory] = weakref.WeakKeyDictionary()
+# What a client has learned of its CRM's users, groups and records, kept beside
+# it rather than on it (the client knows nothing of models); weak, so a client
+# dropped is forgotten with what it learned.
+_DIRECTORIES: weakref.WeakKeyDictionary[Any, dict[type[Any], Any]] = weakref.WeakKeyDictionary()
 _DIRECTORIES_LOCK = threading.Lock()
+D = TypeVar("D", "OwnerDirectory", "ReferenceDirectory")
+
+
+def _of(client: Client, kind: type[D]) -> D:
+    with _DIRECTORIES_LOCK:
+        mine = _DIRECTORIES.setdefault(client, {})
+        found: D | None = mine.get(kind)
+        if found is None:
+            found = mine[kind] = kind(client)
+        return found
 
 
 def directory(client: Client) -> OwnerDirectory:
     """The owner directory of ``client`` (one per client, made on first use)."""
-    with _DIRECTORIES_LOCK:
-        found = _DIRECTORIES.get(client)
-        if found is None:
-            found = _DIRECTORIES[client] = OwnerDirectory(client)
-        return found
+    return _of(client, OwnerDirectory)
 
 
 def check_owners(client: Client, meta: ModelMeta, element: Mapping[str, Any]) -> None:
@@ -175,16 +184,9 @@ class ReferenceDirectory:
             self._seen.clear()
 
 
-_REFERENCES: weakref.WeakKeyDictionary[Any, ReferenceDirectory] = weakref.WeakKeyDictionary()
-
-
 def reference_directory(client: Client) -> ReferenceDirectory:
     """The reference directory of ``client`` (one per client, made on first use)."""
-    with _DIRECTORIES_LOCK:
-        found = _REFERENCES.get(client)
-        if found is None:
-            found = _REFERENCES[client] = ReferenceDirectory(client)
-        return found
+    return _of(client, ReferenceDirectory)
 
 
 def check_references(client: Client, meta: ModelMeta, element: Mapping[str, Any]) -> None:

@@ -84,7 +84,7 @@ def test_records_found_are_asked_about_once_in_a_while(crm: Emulator) -> None:
         workers=1,
     )  # fmt: skip
     assert sent.ops == ["retrieve"] + ["create"] * 5
-    owners.reference_directory(client).forget()
+    owners.directory(client).forget()
     Contacts(lastname="Later", account_id=acme["id"], assigned_user_id="19x1").save(client=client)
     assert sent.ops[6:] == ["retrieve", "create"]
 
@@ -115,7 +115,7 @@ def test_a_found_record_is_asked_again_after_a_while(
     client: vtorm.Client, sent: Sent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     acme = client.create("Accounts", {"accountname": "Acme", "assigned_user_id": "19x1"})
-    found = owners.reference_directory(client)
+    found = owners.directory(client)
     assert found.exists(acme["id"]) is True
     client.delete(acme["id"])
     sent.clear()

@@ -58,7 +58,7 @@ from vtorm.errors import (
     VtormError,
     did_you_mean,
 )
-from vtorm.owners import check_owners, check_references, reference_directory
+from vtorm.owners import check_element, directory
 from vtorm.query import paging
 from vtorm.types import field_type, to_python, to_wire, wire_equal
 
@@ -296,14 +296,13 @@ def send(client: Client, write: Write) -> dict[str, Any]:
 
     An owner that is no user or group of the client, and a reference to a
     record the client cannot find, are refused first
-    (:func:`vtorm.owners.check_owners`, :func:`vtorm.owners.check_references`).
+    (:func:`vtorm.owners.check_element`).
     """
-    check_owners(client, write.meta, write.element)
-    check_references(client, write.meta, write.element)
+    check_element(client, write.meta, write.element)
     if write.operation == "create":
         row = client.create(write.meta.module, write.element)
         if isinstance(row, dict) and isinstance(row.get("id"), str):
-            reference_directory(client).seen(row["id"])  # later writes may refer to it
+            directory(client).seen(row["id"])  # later writes may refer to it
         return row
     current = _unchanged_since(client, write) if write.modifiedtime is not None else None
     return revise(client, write.element, write.meta, current)
@@ -522,7 +521,7 @@ def delete(obj: Model, *, client: Client | None = None) -> None:
 
 def delete_record(client: Client, ident: str) -> None:
     """Delete the record ``ident``; reference checks no longer take it to exist."""
-    reference_directory(client).gone(ident)  # first: a delete in doubt may have happened
+    directory(client).gone(ident)  # first: a delete in doubt may have happened
     client.delete(ident)
 
 
@@ -844,8 +843,7 @@ def revise_each(
     :class:`~vtorm.errors.InDoubtError` (and never sent again).
     """
     meta = model._meta
-    check_owners(client, meta, element)
-    check_references(client, meta, element)
+    check_element(client, meta, element)
     tasks = [(ident, partial(revise, client, {"id": ident, **element}, meta)) for ident in ids]
     failures: list[tuple[Model, BaseException]] = []
     uow = active_unit_of_work()

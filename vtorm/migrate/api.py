@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
     from vtorm import Client, Model
 
 __all__ = ["copy_modules", "export_file", "import_file", "import_records", "model_of"]
-
-
-def _client(client: Client | None) -> Client:
-    return client_for(client)
 
 
 def model_of(module: str | type[Model], client: Client) -> type[Model]:
@@ -95,23 +92,30 @@ def _run_import(
     progress: Progress | None = None,
     source: str | None = None,
 ) -> Counts:
-    sender = _client(client)
+    sender = client_for(client)
     model = model_of(module, sender)
     if field_map is not None and not isinstance(field_map, FieldMap):
         field_map = FieldMap.from_dict(field_map)
     preparer = Preparer(model, key, field_map=field_map, owners=Owners(sender), dates=dates)
-    opened = Journal(journal) if isinstance(journal, (str, Path)) else None
-    given = journal if isinstance(journal, Journal) else opened
-    importer = Importer(
-        model, sender, preparer, journal=given, workers=workers,
-        dry_run=dry_run, rejects=rejects, progress=progress, source=source,
-    )  # fmt: skip
-    try:
-        return importer.run(records)
-    finally:
-        importer.close()
-        if opened is not None:
-            opened.close()
+    with _journal(journal) as given:
+        importer = Importer(
+            model, sender, preparer, journal=given, workers=workers,
+            dry_run=dry_run, rejects=rejects, progress=progress, source=source,
+        )  # fmt: skip
+        try:
+            return importer.run(records)
+        finally:
+            importer.close()
+
+
+@contextlib.contextmanager
+def _journal(journal: str | Path | Journal | None) -> Iterator[Journal | None]:
+    """``journal`` as an open journal (a path is opened, and closed after the job)."""
+    if not isinstance(journal, (str, Path)):
+        yield journal
+        return
+    with Journal(journal) as opened:
+        yield opened
 
 
 def export_file(
@@ -128,7 +132,7 @@ def export_file(
     ``filters`` are QuerySet arguments (``{"lastname__like": "Sm%"}``).
     Returns the number of records written.
     """
-    sender = _client(client)
+    sender = client_for(client)
     model = model_of(module, sender)
     pairs = filters.items() if isinstance(filters, Mapping) else filters
     return export_records(model, sender, path, fields=fields, filters=pairs, progress=progress)
@@ -154,15 +158,10 @@ def copy_modules(
     ``"last"`` or an aware datetime. Returns the counts per module, in the
     order the modules were copied. See :mod:`vtorm.migrate.copier`.
     """
-    opened = None if isinstance(journal, Journal) else Journal(journal)
-    used = journal if isinstance(journal, Journal) else opened
-    assert used is not None
-    try:
+    with _journal(journal) as used:
+        assert used is not None
         copier = Copier(
             source, target, modules, journal=used, keys=keys, workers=workers,
             dry_run=dry_run, rejects=rejects, since=since,
         )  # fmt: skip
         return copier.run()
-    finally:
-        if opened is not None:
-            opened.close()

@@ -50,6 +50,25 @@ class Sent:
         return [json.loads(p["element"]) for op, p in self.requests if op == operation]
 
 
+class InFlight:
+    """The most requests the client had in flight at once (from its event hooks)."""
+
+    def __init__(self, client: vtorm.Client) -> None:
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+        client.event_hooks["request"].append(self._sent)
+        client.event_hooks["response"].append(self._answered)
+
+    def _sent(self, request: Any) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def _answered(self, response: Any) -> None:
+        with self._lock:
+            self.now -= 1
+
+
 def make_client(crm: Emulator, **options: Any) -> vtorm.Client:
     """A logged-in client of ``crm`` that backs off for milliseconds, not seconds.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from crm_models import Accounts, Contacts
-from recording import Sent, make_client
+from recording import InFlight, Sent, make_client
 
 import vtorm
 from vtorm.context import active_unit_of_work
@@ -363,25 +363,6 @@ def test_a_pending_new_object_saved_meanwhile_is_not_created_twice(
     uow.commit()
     assert sent.ops == ["create", "revise"]
     assert len(named(client, "Once")) == 1
-
-
-class InFlight:
-    """The most requests the client had in flight at once (from its event hooks)."""
-
-    def __init__(self, client: vtorm.Client) -> None:
-        self.now = self.most = 0
-        self._lock = threading.Lock()
-        client.event_hooks["request"].append(self._sent)
-        client.event_hooks["response"].append(self._answered)
-
-    def _sent(self, request: Any) -> None:
-        with self._lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-
-    def _answered(self, response: Any) -> None:
-        with self._lock:
-            self.now -= 1
 
 
 def test_independent_requests_of_a_commit_run_concurrently(

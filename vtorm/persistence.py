@@ -821,13 +821,9 @@ def bulk_update(
     refused: list[tuple[M, BaseException]] = []
     planned = [
         (obj, client_for(client, obj), write)
-        for obj, write in _plan_each(todo, partial(_plan_fields, names), refused)
+        for obj, write in _plan_each(todo, partial(plan_save, update_fields=names), refused)
     ]
     return _finish_bulk(_write_all(items, planned, workers, "update"), refused)
-
-
-def _plan_fields(names: list[str] | None, obj: Model) -> Write | None:
-    return plan_save(obj, names)
 
 
 def revise_each(

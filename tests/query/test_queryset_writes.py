@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from crm_models import Accounts, Contacts
-from recording import Sent, make_client
+from recording import InFlight, Sent, make_client
 
 import vtorm
 from vtorm.testing import Emulator
@@ -31,25 +30,6 @@ def titles(client: vtorm.Client) -> dict[str, str]:
     rows = client.query("SELECT id, title FROM Contacts LIMIT 100;")
     rows += client.query("SELECT id, title FROM Contacts LIMIT 100, 100;")
     return {r["id"]: r["title"] for r in rows}
-
-
-class InFlight:
-    """The most requests the client had in flight at once (from its event hooks)."""
-
-    def __init__(self, client: vtorm.Client) -> None:
-        self.now = self.most = 0
-        self._lock = threading.Lock()
-        client.event_hooks["request"].append(self._sent)
-        client.event_hooks["response"].append(self._answered)
-
-    def _sent(self, request: Any) -> None:
-        with self._lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-
-    def _answered(self, response: Any) -> None:
-        with self._lock:
-            self.now -= 1
 
 
 # --------------------------------------------------------------------------- update

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +28,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from crm_child import crm_in_child  # noqa: E402
 from crm_models import Contacts  # noqa: E402
 
 import vtorm  # noqa: E402
@@ -49,18 +48,6 @@ class Counter:
             self.count += 1
 
 
-# The child process: start the CRM, add the latency, say where it is, serve until stdin closes.
-_CHILD = """
-import json, sys
-from vtorm.testing import Emulator
-crm = Emulator().start()
-crm.inject("delay", operation="create", times=None, delay=float(sys.argv[1]))
-print(json.dumps([crm.url, crm.username, crm.access_key]), flush=True)
-sys.stdin.read()
-crm.stop()
-"""
-
-
 @contextlib.contextmanager
 def crm_at(delay: float, in_process: bool) -> Iterator[tuple[str, str, str]]:
     """``(url, username, access_key)`` of a CRM whose creates answer ``delay`` s late."""
@@ -69,20 +56,8 @@ def crm_at(delay: float, in_process: bool) -> Iterator[tuple[str, str, str]]:
             crm.inject("delay", operation="create", times=None, delay=delay)
             yield crm.url, crm.username, crm.access_key
         return
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(delay)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        url, username, access_key = json.loads(child.stdout.readline())
-        yield url, username, access_key
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=10)
+    with crm_in_child(create_delay=delay) as crm:
+        yield crm
 
 
 def run(crm: tuple[str, str, str], count: int, workers: int) -> tuple[float, float, int]:

@@ -19,7 +19,6 @@ Run: ``python tests/benchmarks/bench_migrate.py [--rows 10000] [--delay 0.02]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
@@ -27,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -35,22 +33,11 @@ from urllib.parse import parse_qsl, urlsplit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from crm_child import crm_in_child  # noqa: E402
 from crm_models import Contacts  # noqa: E402
 
 import vtorm  # noqa: E402
 from vtorm.migrate import import_records  # noqa: E402
-
-# The child process: start the CRM, add the latency, say where it is, serve until stdin closes.
-_CHILD = """
-import json, sys
-from vtorm.testing import Emulator
-crm = Emulator().start()
-if float(sys.argv[1]):
-    crm.inject("delay", operation="create", times=None, delay=float(sys.argv[1]))
-print(json.dumps([crm.url, crm.username, crm.access_key]), flush=True)
-sys.stdin.read()
-crm.stop()
-"""
 
 # Runs a command and prints the peak resident memory of its process tree's largest member.
 _PEAK = """
@@ -58,25 +45,6 @@ import resource, subprocess, sys
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
 """
-
-
-@contextlib.contextmanager
-def crm_at(delay: float) -> Iterator[tuple[str, str, str]]:
-    """``(url, username, access_key)`` of a fresh CRM whose creates answer ``delay`` s late."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(delay)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        url, username, access_key = json.loads(child.stdout.readline())
-        yield url, username, access_key
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=30)
 
 
 class Operations:
@@ -109,7 +77,7 @@ def people(n: int) -> list[dict[str, Any]]:
 
 def timed_import(rows: int, delay: float, workers: int) -> tuple[float, float]:
     """(seconds, lookup queries per 100 rows) of one import into a fresh CRM."""
-    with crm_at(delay) as crm:
+    with crm_in_child(create_delay=delay) as crm:
         client = vtorm.Client(*crm)
         client.login()  # outside the timing and the count
         sent = Operations(client)
@@ -141,7 +109,7 @@ def memory(rows: int, folder: Path) -> tuple[tuple[float, float], tuple[float, f
     with source.open("w", encoding="utf-8") as handle:
         for i in range(rows):
             handle.write(json.dumps({"lastname": f"Last{i}", "email": f"p{i}@example.com"}) + "\n")
-    with crm_at(0.0) as (url, username, access_key):
+    with crm_in_child() as (url, username, access_key):
         env = {**os.environ, "VTIGER_URL": url, "VTIGER_USERNAME": username,
                "VTIGER_ACCESS_KEY": access_key}  # fmt: skip
         vtorm_command = [sys.executable, "-m", "vtorm"]

@@ -3,7 +3,9 @@
 ``crm_in_child(linger=0.03, contacts=20000)`` yields ``(url, username,
 access_key)`` of an emulator serving in another Python process until the
 block ends, with that many Contacts stored first (``lastname``
-``Reader 000001``... : written straight into its store, not over HTTP).
+``Reader 000001``... : written straight into its store, not over HTTP);
+``create_delay`` makes every create answer that many seconds late (a remote
+CRM's latency).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ with store.lock:
         store.insert("Contacts", values, "19x1")
     store.conn.execute("COMMIT")
 crm.start()
+if float(sys.argv[3]):
+    crm.inject("delay", operation="create", times=None, delay=float(sys.argv[3]))
 print(json.dumps([crm.url, crm.username, crm.access_key]), flush=True)
 sys.stdin.read()
 crm.stop()
@@ -39,10 +43,12 @@ crm.stop()
 
 
 @contextlib.contextmanager
-def crm_in_child(linger: float = 0.0, contacts: int = 0) -> Iterator[tuple[str, str, str]]:
+def crm_in_child(
+    linger: float = 0.0, contacts: int = 0, create_delay: float = 0.0
+) -> Iterator[tuple[str, str, str]]:
     """``(url, username, access_key)`` of an emulator with ``linger`` in a child process."""
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(linger), str(contacts)],
+        [sys.executable, "-c", _CHILD, str(linger), str(contacts), str(create_delay)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

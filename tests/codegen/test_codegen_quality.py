@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-import mypy.api
 import pytest
 from codegen_fixtures import (
     CUSTOM_CONTACTS,
@@ -20,6 +19,7 @@ from codegen_fixtures import (
     ruff,
     write_dump,
 )
+from strict_mypy import strict_mypy
 from vtorm.codegen.render import render
 from vtorm.codegen.source import from_dump
 
@@ -99,16 +99,7 @@ def test_ruff_check_passes(generated: dict[str, Path]) -> None:
 
 
 def test_mypy_strict_passes(generated: dict[str, Path]) -> None:
-    stdout, stderr, status = mypy.api.run(
-        [
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            *map(str, generated.values()),
-        ]
-    )
+    stdout, stderr, status = strict_mypy(*generated.values())
     assert status == 0, stdout + stderr
 
 
@@ -127,16 +118,7 @@ def test_mypy_flags_a_mandatory_field_used_as_if_set(
         encoding="utf-8",
     )
     monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
-    stdout, stderr, status = mypy.api.run(
-        [
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            str(snippet),
-        ]
-    )
+    stdout, stderr, status = strict_mypy(snippet)
     # (mypy may name the file by the path it had when it was cached.)
     errors = [
         line.rpartition("use_models.py:")[2] for line in stdout.splitlines() if ": error:" in line
@@ -183,16 +165,7 @@ def test_mypy_flags_an_assignment_to_a_read_only_field(
         encoding="utf-8",
     )
     monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
-    stdout, stderr, status = mypy.api.run(
-        [
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            str(snippet),
-        ]
-    )
+    stdout, stderr, status = strict_mypy(snippet)
     errors = [line for line in stdout.splitlines() if ": error:" in line]
     assert status == 1, stdout + stderr
     assert len(errors) == 1, stdout

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-import mypy.api
 import pytest
 from live_support import Crm, Marked, require_crm
+from strict_mypy import strict_mypy
 
 import vtorm
 from vtorm.cli import main
@@ -18,7 +18,6 @@ from vtorm.cli import main
 require_crm()
 pytestmark = pytest.mark.live
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +55,7 @@ def test_every_field_of_the_crm_is_typed(models: ModuleType, live_client: vtorm.
 
 
 def test_the_generated_module_is_mypy_strict_clean(generated: Path) -> None:
-    stdout, stderr, status = mypy.api.run(
-        [
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            str(generated),
-        ]
-    )
+    stdout, stderr, status = strict_mypy(generated)
     assert status == 0, stdout + stderr
 
 

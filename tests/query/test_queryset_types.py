@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import mypy.api
 import pytest
+from strict_mypy import strict_mypy
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -107,17 +107,8 @@ def test_mypy_strict_sees_instances_dicts_tuples_and_values(
     snippet = tmp_path / "use_querysets.py"
     snippet.write_text(SNIPPET, encoding="utf-8")
     monkeypatch.setenv("MYPYPATH", str(ROOT / "tests"))
-    stdout, stderr, status = mypy.api.run(
-        [
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            "--hide-error-context",
-            "--no-error-summary",
-            str(snippet),
-        ]
+    stdout, stderr, status = strict_mypy(
+        snippet, options=("--hide-error-context", "--no-error-summary")
     )
     # (mypy may name the file by the path it had when it was cached.)
     found = [

@@ -311,10 +311,9 @@ def in_doubt(
         return cause
     operation = operation or getattr(cause, "operation", None)
     what = operation or "the write"
-    shown = str(cause)
-    if isinstance(cause, ProtocolError):
-        # ProtocolError adds the status and body itself: say them once.
-        shown = shown.removesuffix(f" (HTTP {cause.status}, body: {cause.excerpt!r})")
+    # A ProtocolError's own message ends with its status and body: the error made
+    # here has them too, so the cause is quoted without them.
+    shown = cause.detail if isinstance(cause, ProtocolError) else str(cause)
     message = (
         f"{what} is in doubt, its outcome unknown: {what} was not sent again because "
         f"the server may have carried it out ({note}); settle it before writing again "
